@@ -1,0 +1,66 @@
+#pragma once
+// Shared by the tests/clip suites: fixture paths, the fixture-named outputs of a full CLIP forward, and a
+// tiny prompt injector (insert trainable vectors at one position of one slot) that stands in for PromptSet.
+#include <torch/torch.h>
+
+#include <map>
+#include <string>
+
+#include "core/io/safetensors.h"
+#include "core/slots.h"
+#include "models/clip/load.h"
+
+namespace softprompt::test {
+
+inline std::string fixture(const std::string& rel) { return std::string(SOFTPROMPT_TEST_FIXTURES) + "/" + rel; }
+
+// The fixture's output names for model(pixel_values, input_ids) at full text length (HF semantics).
+inline core::io::TensorMap clip_outputs(models::clip::ClipModel& model, const at::Tensor& pixel_values,
+                                        const at::Tensor& input_ids) {
+  torch::NoGradGuard no_grad;
+  core::NoPrompts none;
+  models::clip::TextOptions opt;
+  opt.truncate = false;
+  auto o = model->forward(pixel_values, input_ids, none, opt);
+  return {{"logits_per_image", o.logits_per_image},
+          {"logits_per_text", o.logits_per_text},
+          {"image_embeds", o.image_embeds},
+          {"text_embeds", o.text_embeds},
+          {"image_features", o.image_features},
+          {"text_features", o.text_features},
+          {"vision_pooler_output", o.vision.pooled},
+          {"vision_last_hidden_state", o.vision.last_hidden_state},
+          {"text_pooler_output", o.text.pooled},
+          {"text_last_hidden_state", o.text.last_hidden_state}};
+}
+
+inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+// Inserts `prompt` [P,D] (shared by every row) at position `at` of slot `slot`, marking it real; at a
+// layer slot it instead overwrites positions at..at+P-1 (deep prompts replace). Other slots: identity.
+class InsertAt : public core::PromptInjector {
+ public:
+  InsertAt(std::string slot, at::Tensor prompt, int64_t at) : slot_(std::move(slot)), prompt_(prompt), at_(at) {}
+  core::SlotInput at_slot(const std::string& slot, core::SlotInput x) override {
+    if (slot != slot_) return x;
+    const int64_t b = x.embeds.size(0), p = prompt_.size(0), t = x.embeds.size(1);
+    auto pr = prompt_.to(x.embeds.dtype()).unsqueeze(0).expand({b, p, prompt_.size(1)});
+    if (core::parse_slot(slot).kind == core::SlotKind::kLayer) {
+      auto e = torch::cat({x.embeds.narrow(1, 0, at_), pr, x.embeds.narrow(1, at_ + p, t - at_ - p)}, 1);
+      return {e, x.mask};
+    }
+    auto e = torch::cat({x.embeds.narrow(1, 0, at_), pr, x.embeds.narrow(1, at_, t - at_)}, 1);
+    auto m = torch::cat({x.mask.narrow(1, 0, at_), torch::ones({b, p}, x.mask.options()), x.mask.narrow(1, at_, t - at_)}, 1);
+    return {e, m};
+  }
+  std::optional<core::KV> kv_at(const std::string&, int64_t) override { return std::nullopt; }
+
+ private:
+  std::string slot_;
+  at::Tensor prompt_;
+  int64_t at_;
+};
+
+}  // namespace softprompt::test
