@@ -5,6 +5,7 @@
 #include <c10/core/Device.h>
 
 #include <string>
+#include <vector>
 
 #include "models/clip/model.h"
 
@@ -15,11 +16,11 @@ enum class ClipLayout { kHuggingFace, kOpenAI };
 struct LoadedClip {
   ClipModel model{nullptr};
   ClipLayout layout = ClipLayout::kHuggingFace;
-  std::string weights_path;  // the .safetensors file read
+  std::vector<std::string> weight_files;  // the .safetensors file(s) read (HF shards in order)
 };
 
-// `path`: a directory with config.json (model_type "clip") and model.safetensors, or a .safetensors file in
-// the OpenAI layout. Throws IoError (unreadable) or InputError (wrong config, keys or shapes; names the key).
+// `path`: a directory with config.json (model_type "clip") and model.safetensors (or its shards, see
+// models/weights/hf_checkpoint.h), or a .safetensors file in the OpenAI layout. Throws IoError (unreadable) or InputError (wrong config, keys or shapes; names the key).
 // backbone_id() becomes "clip-hf:<fingerprint>" / "clip-openai:<fingerprint>" of the weights file.
 LoadedClip load_clip(const std::string& path, c10::Device device = c10::Device(c10::kCPU));
 

@@ -102,7 +102,7 @@ TEST_F(ClipLoadTest, HfBadConfigs) {
   expect_input_error(hf_dir(hf_, c), {"'hidden_size' has the wrong type"});
   hf_dir(hf_, config_);
   std::ofstream((dir_ / "config.json").string()) << "{ not json";
-  expect_input_error(dir_.string(), {"cannot parse", "config.json"});
+  expect_input_error(dir_.string(), {"not valid JSON", "config.json"});
 }
 
 TEST_F(ClipLoadTest, MissingFiles) {

@@ -52,7 +52,7 @@ TEST_F(ClipSlotsTest, TextPromptsFollowTheEot) {
   torch::NoGradGuard no_grad;
   const int64_t p = 4, d = model_->hidden_size();
   auto prompt = torch::randn({p, d});
-  InsertAt after_sot("text", prompt, /*at=*/1);
+  OnePrompt after_sot("text", prompt, /*at=*/1);
   auto ids = ids_.narrow(0, 0, 2);
   auto got = model_->encode_text(ids, after_sot, {});
   EXPECT_EQ(got.last_hidden_state.size(1), 22 + p);
@@ -75,7 +75,7 @@ TEST_F(ClipSlotsTest, GradientsReachOnlyPrompts) {
   auto text_prompt = torch::randn({3, d}, torch::requires_grad());
   auto vision_prompt = torch::randn({2, model_->config().vision.hidden_size}, torch::requires_grad());
   struct Both : core::PromptInjector {
-    InsertAt t, v;
+    OnePrompt t, v;
     Both(at::Tensor a, at::Tensor b) : t("text", a, 1), v("vision", b, 1) {}
     core::SlotInput at_slot(const std::string& s, core::SlotInput x) override {
       return v.at_slot(s, t.at_slot(s, std::move(x)));
@@ -99,23 +99,29 @@ TEST_F(ClipSlotsTest, GradientsReachOnlyPrompts) {
 TEST_F(ClipSlotsTest, LayerSlots) {
   torch::NoGradGuard no_grad;
   auto base = model_->encode_text(ids_, none_, {});
-  InsertAt deep("text.layer.1", torch::randn({2, model_->hidden_size()}), /*at=*/1);
+  OnePrompt deep("text.layer.1", torch::randn({2, model_->hidden_size()}), /*at=*/1);
   auto got = model_->encode_text(ids_, deep, {});
   EXPECT_EQ(got.last_hidden_state.sizes(), base.last_hidden_state.sizes());
   EXPECT_GT(max_abs_diff(got.pooled, base.pooled), 1e-3);
-  // Text layer slots must keep the length (the EOT index is fixed by then).
+  // Text layer slots must keep the length (the EOT index is fixed by then); vision ones may grow.
   struct Grow : core::PromptInjector {
+    std::string slot;
+    explicit Grow(std::string s) : slot(std::move(s)) {}
     core::SlotInput at_slot(const std::string& s, core::SlotInput x) override {
-      if (s != "text.layer.1") return x;
+      if (s != slot) return x;
       return {torch::cat({x.embeds, x.embeds.narrow(1, 0, 1)}, 1), torch::cat({x.mask, x.mask.narrow(1, 0, 1)}, 1)};
     }
     std::optional<core::KV> kv_at(const std::string&, int64_t) override { return std::nullopt; }
-  } grow;
-  EXPECT_THROW(model_->encode_text(ids_, grow, {}), InputError);
-  // Vision layer slots may insert (VPT-deep style); the class token stays first.
-  InsertAt vdeep("vision.layer.1", torch::randn({3, model_->config().vision.hidden_size}), 1);
+  };
+  Grow grow_text("text.layer.1"), grow_vision("vision.layer.1");
+  EXPECT_THROW(model_->encode_text(ids_, grow_text, {}), InputError);
+  EXPECT_EQ(model_->encode_image(pixels_, grow_vision).last_hidden_state.size(1), 18);
+  // Vision deep prompts replace hidden states after the class token.
+  auto vbase = model_->encode_image(pixels_, none_);
+  OnePrompt vdeep("vision.layer.1", torch::randn({3, model_->config().vision.hidden_size}), 1);
   auto v = model_->encode_image(pixels_, vdeep);
-  EXPECT_EQ(v.last_hidden_state.size(1), 17);  // layer slots replace: InsertAt overwrites at layers
+  EXPECT_EQ(v.last_hidden_state.size(1), 17);
+  EXPECT_GT(max_abs_diff(v.pooled, vbase.pooled), 1e-3);
 }
 
 TEST_F(ClipSlotsTest, KeyValueSlots) {

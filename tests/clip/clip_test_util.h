@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/io/safetensors.h"
+#include "core/placement.h"
 #include "core/slots.h"
 #include "models/clip/load.h"
 
@@ -38,29 +39,32 @@ inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
   return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
 }
 
-// Inserts `prompt` [P,D] (shared by every row) at position `at` of slot `slot`, marking it real; at a
-// layer slot it instead overwrites positions at..at+P-1 (deep prompts replace). Other slots: identity.
-class InsertAt : public core::PromptInjector {
+// A one-slot test injector over core/placement: inserts `prompt` [P,D] (shared by every row) at `offset`
+// after each row's first real token of an input slot (core::insert_prompts), or at a layer slot replaces
+// positions offset..offset+P-1 (core::replace_prompts). Other slots: identity. (PromptSet does the same
+// for real methods; this keeps the model tests independent of it.)
+class OnePrompt : public core::PromptInjector {
  public:
-  InsertAt(std::string slot, at::Tensor prompt, int64_t at) : slot_(std::move(slot)), prompt_(prompt), at_(at) {}
+  OnePrompt(std::string slot, at::Tensor prompt, int64_t offset)
+      : slot_(std::move(slot)), prompt_(std::move(prompt)), offset_(offset) {}
   core::SlotInput at_slot(const std::string& slot, core::SlotInput x) override {
     if (slot != slot_) return x;
-    const int64_t b = x.embeds.size(0), p = prompt_.size(0), t = x.embeds.size(1);
-    auto pr = prompt_.to(x.embeds.dtype()).unsqueeze(0).expand({b, p, prompt_.size(1)});
+    const int64_t b = x.embeds.size(0), p = prompt_.size(0);
+    auto prompts = prompt_.unsqueeze(0).expand({b, p, prompt_.size(1)});
     if (core::parse_slot(slot).kind == core::SlotKind::kLayer) {
-      auto e = torch::cat({x.embeds.narrow(1, 0, at_), pr, x.embeds.narrow(1, at_ + p, t - at_ - p)}, 1);
-      return {e, x.mask};
+      auto pos = (torch::arange(p) + offset_).unsqueeze(0).expand({b, p});
+      return core::replace_prompts(x, core::soft_index_from_positions(pos, x.embeds.size(1)), prompts);
     }
-    auto e = torch::cat({x.embeds.narrow(1, 0, at_), pr, x.embeds.narrow(1, at_, t - at_)}, 1);
-    auto m = torch::cat({x.mask.narrow(1, 0, at_), torch::ones({b, p}, x.mask.options()), x.mask.narrow(1, at_, t - at_)}, 1);
-    return {e, m};
+    core::InsertAt at;
+    at.offset = offset_;
+    return core::insert_prompts(x, prompts, at::Tensor(), at).x;
   }
   std::optional<core::KV> kv_at(const std::string&, int64_t) override { return std::nullopt; }
 
  private:
   std::string slot_;
   at::Tensor prompt_;
-  int64_t at_;
+  int64_t offset_;
 };
 
 }  // namespace softprompt::test
