@@ -97,7 +97,8 @@ Insertion insert_prompts(const SlotInput& x, const at::Tensor& prompts, const at
                          const InsertAt& at);
 
 // embeds [B,T,D], soft_index [B,T] (k >= 0: the row's k-th prompt, -1: keep), prompts [B,P,D] -> [B,T,D].
-// Gradients reach prompts at the soft positions and embeds elsewhere.
+// Gradients reach prompts at the soft positions and embeds elsewhere. The index range is checked on CPU only
+// (no device sync per layer); on an accelerator an index >= P is the caller's bug.
 at::Tensor scatter_prompts(const at::Tensor& embeds, const at::Tensor& soft_index, const at::Tensor& prompts);
 
 // Deep prompts (VPT-deep, MaPLe): the hidden states at the positions an input-slot placement reserved are

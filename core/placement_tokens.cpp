@@ -38,9 +38,13 @@ std::vector<Item> plan(const Template& tmpl, const Tokenize& tokenize, const Pla
         carried = text.substr(end);
         text.resize(end);
       }
-      if (text.empty()) continue;
-      item.ids = tokenize(text);
-    } else if (s.kind == Segment::Kind::kField) {
+      if (!text.empty()) {
+        item.ids = tokenize(text);
+        items.push_back(std::move(item));
+      }
+      continue;  // `carried` waits for the placeholder that follows
+    }
+    if (s.kind == Segment::Kind::kField) {
       item.field = s.text;
       item.field_prefix = carried;
     }

@@ -97,7 +97,15 @@ void PromptSetImpl::set_placement(const std::string& slot, const PlacedBatch& ba
     throw InputError("slot '" + slot + "': the template has " + std::to_string(batch.num_soft) +
                      " soft positions but the prompt has " + std::to_string(it->second.source->length()) +
                      " vectors");
-  placements_[slot] = batch.soft_index;
+  const at::Tensor& index = batch.soft_index;
+  if (!index.defined() || index.dim() != 2)
+    throw InputError("slot '" + slot + "': the placement's soft_index must be [B,T]");
+  // Checked here, on the host, so that scatter_prompts needs no device sync at every layer.
+  const at::Tensor host = index.to(at::kCPU);
+  if (host.numel() > 0 && host.max().item<int64_t>() >= batch.num_soft)
+    throw InputError("slot '" + slot + "': soft_index refers to vector " + std::to_string(host.max().item<int64_t>()) +
+                     " of a " + std::to_string(batch.num_soft) + "-vector prompt");
+  placements_[slot] = index;
 }
 
 void PromptSetImpl::begin_batch(const at::Tensor& rows, const std::map<std::string, const PlacedBatch*>& placements) {
@@ -161,6 +169,14 @@ std::optional<KV> PromptSetImpl::kv_at(const std::string& slot, int64_t batch) {
     kv.value = kv.value.to(dtype->second);
   }
   return kv;
+}
+
+std::vector<at::Tensor> PromptSetImpl::prompt_parameters() const {
+  std::vector<at::Tensor> out;
+  std::set<const void*> seen;
+  for (const auto& p : parameters())
+    if (seen.insert(p.unsafeGetTensorImpl()).second) out.push_back(p);
+  return out;
 }
 
 std::vector<std::string> PromptSetImpl::slots() const {

@@ -50,6 +50,9 @@ class PromptSetImpl : public torch::nn::Module, public PromptInjector {
   SlotInput at_slot(const std::string& slot, SlotInput x) override;
   std::optional<KV> kv_at(const std::string& slot, int64_t batch) override;
 
+  // The trainable tensors, each once. torch's parameters() lists a tensor once per path, so a source shared
+  // by several slots (or nested in a KvPair and also used directly) would repeat there; give optimizers this.
+  std::vector<at::Tensor> prompt_parameters() const;
   std::vector<std::string> slots() const;  // configured slots, sorted
   int64_t num_prompts() const;             // the largest N over the sources (1: no per-sample choice)
 

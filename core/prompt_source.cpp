@@ -16,7 +16,8 @@ KvPairImpl::KvPairImpl(std::shared_ptr<PromptSourceImpl> key, std::shared_ptr<Pr
                      "] and value [N=" + std::to_string(value_->num_prompts()) + ",P=" +
                      std::to_string(value_->length()) + ",D=" + std::to_string(value_->dim()) + "] differ");
   register_module("key", key_);
-  register_module("value", value_);
+  // parameters() does not deduplicate: a source serving as both key and value is registered once.
+  if (value_ != key_) register_module("value", value_);
 }
 
 KV KvPairImpl::select(const at::Tensor& rows) {
