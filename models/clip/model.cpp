@@ -50,6 +50,7 @@ TextEncoding ClipModelImpl::encode_text(core::SlotInput embeds, const at::Tensor
   TextEncodeOptions o;
   o.truncate = options.truncate;
   o.output_hidden_states = options.output_hidden_states;
+  o.arange_positions = !options.truncate;  // HF's full-length semantics (differs only at padding)
   return text_model->encode(std::move(embeds), eot_index, prompts, o);
 }
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "core/errors.h"
+#include "core/placement.h"
 
 namespace softprompt::models::clip {
 
@@ -54,16 +55,15 @@ TextEncoding ClipTextTransformerImpl::encode(core::SlotInput x, at::Tensor eot, 
   if (keep > config_.max_positions)
     throw InputError("text sequence of " + std::to_string(keep) + " positions (prompts included) exceeds the " +
                      "context length " + std::to_string(config_.max_positions));
-  x.embeds = x.embeds.narrow(1, 0, keep);
-  x.mask = x.mask.narrow(1, 0, keep);
-  at::Tensor positions;
-  if (options.position_ids.defined()) {
-    TORCH_CHECK(options.position_ids.sizes() == at::IntArrayRef({b, t}), "position_ids must be [", b, ",", t, "]");
-    positions = embeddings->position_embedding(options.position_ids.narrow(1, 0, keep).to(x.embeds.device()));
-  } else {
-    positions = embeddings->position_embedding->weight.narrow(0, 0, keep).unsqueeze(0);
-  }
-  x.embeds = x.embeds + positions;  // [B,T'',D]
+  // Positions follow the mask after injection (core/placement.h): 0..n-1 on real tokens, so a masked hole
+  // (a shorter prompt of a per-sample bank) leaves the row equal to its prompt alone. Unpadded rows: 0..T-1.
+  at::Tensor ids = options.arange_positions ? torch::arange(t, x.mask.options().dtype(torch::kLong)).expand({b, t})
+                   : options.position_ids.defined() ? options.position_ids
+                                                    : core::position_ids_from_mask(x.mask);
+  TORCH_CHECK(ids.dim() == 2 && ids.size(0) == b && ids.size(1) == t, "position_ids must be [", b, ",", t, "], got ",
+              ids.sizes());
+  x.embeds = x.embeds.narrow(1, 0, keep) + embeddings->position_embedding(ids.narrow(1, 0, keep).to(x.embeds.device()));
+  x.mask = x.mask.narrow(1, 0, keep);  // [B,T'',D], [B,T'']
   TextEncoding out;
   x = encoder(x, /*causal=*/true, "text", prompts, /*fixed_length=*/true,
               options.output_hidden_states ? &out.hidden_states : nullptr);

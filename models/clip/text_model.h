@@ -26,7 +26,10 @@ struct TextEncodeOptions {
   // Run only up to the longest EOT in the batch (exact: the tower is causal, so nothing after a row's EOT
   // reaches its pooled output). false = every position (HF's full last_hidden_state).
   bool truncate = true;
-  at::Tensor position_ids;            // optional [B,T'] for the sequence after the "text" slot; default 0..T'-1
+  // Optional [B,T'] for the sequence after the "text" slot; default core::position_ids_from_mask(mask after
+  // injection): 0..n-1 over real tokens (= 0..T'-1 without padding), masked positions skipped.
+  at::Tensor position_ids;
+  bool arange_positions = false;      // 0..T'-1 whatever the mask (HF CLIPTextModel); ignores position_ids
   bool output_hidden_states = false;  // HF convention: embeddings output, then every block's output
 };
 

@@ -178,11 +178,6 @@ TEST(ClipConfig, Presets) {
   EXPECT_EQ(l14.projection_dim, 768);
   EXPECT_EQ(b32.text.num_heads, 8);
   for (const auto& c : {b32, b16, l14}) EXPECT_NO_THROW(validate(c, "preset"));
-  // A preset builds a model with the upstream parameter count (ViT-B/32: 151,277,313).
-  ClipModel m(b32);
-  int64_t n = 0;
-  for (const auto& p : m->parameters()) n += p.numel();
-  EXPECT_EQ(n, 151277313);
 }
 
 }  // namespace

@@ -70,6 +70,19 @@ TEST_F(ClipSlotsTest, TextPromptsFollowTheEot) {
   EXPECT_THROW(model_->encode_text(ids_, after_sot, {}), InputError);
 }
 
+// A padded (masked) prompt position, as a per-sample bank makes for a shorter prompt: the row must equal
+// the shorter prompt run alone (positions follow the mask, the hole is never attended to).
+TEST_F(ClipSlotsTest, MaskedPromptPositionsAreInvisible) {
+  torch::NoGradGuard no_grad;
+  auto prompt = torch::randn({4, model_->hidden_size()});
+  OnePrompt padded("text", prompt, 1, torch::tensor({1, 1, 1, 0}, torch::kLong));
+  OnePrompt alone("text", prompt.narrow(0, 0, 3), 1);
+  auto a = model_->encode_text(ids_.narrow(0, 0, 2), padded, {});
+  auto b = model_->encode_text(ids_.narrow(0, 0, 2), alone, {});
+  EXPECT_TRUE(torch::equal(a.eot_index, b.eot_index + 1));
+  EXPECT_LE(max_abs_diff(a.pooled, b.pooled), 1e-5);
+}
+
 TEST_F(ClipSlotsTest, GradientsReachOnlyPrompts) {
   const int64_t d = model_->hidden_size();
   auto text_prompt = torch::randn({3, d}, torch::requires_grad());

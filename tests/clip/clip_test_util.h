@@ -45,8 +45,9 @@ inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
 // for real methods; this keeps the model tests independent of it.)
 class OnePrompt : public core::PromptInjector {
  public:
-  OnePrompt(std::string slot, at::Tensor prompt, int64_t offset)
-      : slot_(std::move(slot)), prompt_(std::move(prompt)), offset_(offset) {}
+  // prompt_mask [P] (optional): 0 marks a padded prompt position (a shorter prompt of a per-sample bank).
+  OnePrompt(std::string slot, at::Tensor prompt, int64_t offset, at::Tensor prompt_mask = {})
+      : slot_(std::move(slot)), prompt_(std::move(prompt)), offset_(offset), mask_(std::move(prompt_mask)) {}
   core::SlotInput at_slot(const std::string& slot, core::SlotInput x) override {
     if (slot != slot_) return x;
     const int64_t b = x.embeds.size(0), p = prompt_.size(0);
@@ -57,7 +58,8 @@ class OnePrompt : public core::PromptInjector {
     }
     core::InsertAt at;
     at.offset = offset_;
-    return core::insert_prompts(x, prompts, at::Tensor(), at).x;
+    auto mask = mask_.defined() ? mask_.unsqueeze(0).expand({b, p}) : at::Tensor();
+    return core::insert_prompts(x, prompts, mask, at).x;
   }
   std::optional<core::KV> kv_at(const std::string&, int64_t) override { return std::nullopt; }
 
@@ -65,6 +67,7 @@ class OnePrompt : public core::PromptInjector {
   std::string slot_;
   at::Tensor prompt_;
   int64_t offset_;
+  at::Tensor mask_;
 };
 
 }  // namespace softprompt::test
