@@ -24,15 +24,16 @@ std::pair<at::Tensor, at::Tensor> AttentionImpl::key_value(const at::Tensor& x) 
   return {kv[0], kv[1]};
 }
 
-at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& bias, const std::optional<core::KV>& prefix) {
+at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& bias,
+                                  const std::optional<core::KV>& prefix) {
   const int64_t b = x.size(0), t = x.size(1);
   auto qkv = c_attn(x).split(n_embd_, -1);  // 3 x [B,T,D]
   at::Tensor q = split_heads(qkv[0]), k = split_heads(qkv[1]), v = split_heads(qkv[2]);
   if (prefix) {
     TORCH_CHECK(prefix->key.dim() == 3 && prefix->key.size(0) == b && prefix->key.size(2) == n_embd_ &&
                     prefix->value.sizes() == prefix->key.sizes(),
-                "gpt2 attention: prefix key/value must be [", b, ",P,", n_embd_, "], got ", prefix->key.sizes(),
-                " and ", prefix->value.sizes());
+                "gpt2 attention: prefix key/value must be [", b, ",P,", n_embd_, "], got ",
+                prefix->key.sizes(), " and ", prefix->value.sizes());
     k = torch::cat({split_heads(prefix->key.to(k.scalar_type())), k}, /*dim=*/2);
     v = torch::cat({split_heads(prefix->value.to(v.scalar_type())), v}, /*dim=*/2);
   }

@@ -18,7 +18,8 @@ namespace softprompt::models::gpt2 {
 class AttentionImpl : public torch::nn::Module {
  public:
   AttentionImpl(const Config& config, int64_t layer_idx);
-  // x [B,T,D], bias [B,1,T,P+T] float32 additive mask (see attention_bias), prefix key/value [B,P,D] -> [B,T,D]
+  // x [B,T,D], bias [B,1,T,P+T] float32 additive mask (see attention_bias), prefix key/value [B,P,D] ->
+  // [B,T,D]
   at::Tensor forward(const at::Tensor& x, const at::Tensor& bias, const std::optional<core::KV>& prefix);
   // x [B,T,D] -> (keys, values), each [B,T,D] before the head split: what a prefix cache stores.
   std::pair<at::Tensor, at::Tensor> key_value(const at::Tensor& x);

@@ -27,7 +27,8 @@ BlockImpl::BlockImpl(const Config& config, int64_t layer_idx) {
   mlp = register_module("mlp", Mlp(config));
 }
 
-at::Tensor BlockImpl::forward(const at::Tensor& x, const at::Tensor& bias, const std::optional<core::KV>& prefix) {
+at::Tensor BlockImpl::forward(const at::Tensor& x, const at::Tensor& bias,
+                              const std::optional<core::KV>& prefix) {
   at::Tensor h = x + attn(ln_1(x), bias, prefix);
   return h + mlp(ln_2(h));
 }

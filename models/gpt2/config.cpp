@@ -30,12 +30,15 @@ void read_field(const nlohmann::json& json, const char* key, T& out, const std::
     throw InputError(source + ": field '" + key + "' has the wrong type: " + it->dump());
   }
   if constexpr (std::is_same_v<T, int64_t>) {
-    if (!it->is_number_integer()) throw InputError(source + ": field '" + key + "' must be an integer: " + it->dump());
+    if (!it->is_number_integer())
+      throw InputError(source + ": field '" + key + "' must be an integer: " + it->dump());
   }
 }
 
 void require_positive(int64_t value, const char* field) {
-  if (value <= 0) throw InputError(std::string("gpt2 config: ") + field + " must be positive, got " + std::to_string(value));
+  if (value <= 0)
+    throw InputError(std::string("gpt2 config: ") + field + " must be positive, got " +
+                     std::to_string(value));
 }
 
 }  // namespace
@@ -46,7 +49,8 @@ void Config::validate() const {
   require_positive(n_embd, "n_embd");
   require_positive(n_layer, "n_layer");
   require_positive(n_head, "n_head");
-  if (n_inner < 0) throw InputError("gpt2 config: n_inner must be >= 0 (0 = 4*n_embd), got " + std::to_string(n_inner));
+  if (n_inner < 0)
+    throw InputError("gpt2 config: n_inner must be >= 0 (0 = 4*n_embd), got " + std::to_string(n_inner));
   if (n_embd % n_head != 0)
     throw InputError("gpt2 config: n_embd " + std::to_string(n_embd) + " is not divisible by n_head " +
                      std::to_string(n_head));
@@ -72,7 +76,8 @@ Config preset(const std::string& name) {
 Config from_hf_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw InputError(source + ": expected a JSON object");
   const std::string model_type = json.value("model_type", std::string());
-  if (model_type != "gpt2") throw InputError(source + ": model_type is '" + model_type + "', expected 'gpt2'");
+  if (model_type != "gpt2")
+    throw InputError(source + ": model_type is '" + model_type + "', expected 'gpt2'");
   Config c;
   read_field(json, "vocab_size", c.vocab_size, source);
   read_field(json, "n_positions", c.n_positions, source);
@@ -92,8 +97,8 @@ Config from_hf_json(const nlohmann::json& json, const std::string& source) {
   if (cross_attention) throw InputError(source + ": add_cross_attention=true is not supported");
   // reorder_and_upcast_attn only changes rounding: this port always takes the softmax in float32.
   for (const Config& p : {gpt2_small(), gpt2_medium(), gpt2_large(), gpt2_xl()})
-    if (p.n_embd == c.n_embd && p.n_layer == c.n_layer && p.n_head == c.n_head && p.vocab_size == c.vocab_size &&
-        p.n_positions == c.n_positions)
+    if (p.n_embd == c.n_embd && p.n_layer == c.n_layer && p.n_head == c.n_head &&
+        p.vocab_size == c.vocab_size && p.n_positions == c.n_positions)
       c.name = p.name;
   try {
     c.validate();

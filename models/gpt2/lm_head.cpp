@@ -72,7 +72,8 @@ at::Tensor head_logits(const at::Tensor& hidden, const at::Tensor& weight, const
               weight.sizes());
   if (!token_ids.defined()) return torch::linear(hidden, weight);  // [...,V]
   TORCH_CHECK(token_ids.dim() == 1 && token_ids.scalar_type() == torch::kLong,
-              "lm head: token_ids must be a 1-D int64 tensor, got ", token_ids.sizes(), " ", token_ids.scalar_type());
+              "lm head: token_ids must be a 1-D int64 tensor, got ", token_ids.sizes(), " ",
+              token_ids.scalar_type());
   if (token_ids.numel() > 0) {
     const int64_t lo = token_ids.min().item<int64_t>(), hi = token_ids.max().item<int64_t>();
     TORCH_CHECK(lo >= 0 && hi < weight.size(0), "lm head: token ids must lie in [0,", weight.size(0),
@@ -82,18 +83,19 @@ at::Tensor head_logits(const at::Tensor& hidden, const at::Tensor& weight, const
   return torch::linear(hidden, weight.index_select(0, token_ids.to(weight.device())));
 }
 
-at::Tensor chunked_cross_entropy(const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& targets,
-                                 int64_t chunk_positions, int64_t ignore_index) {
+at::Tensor chunked_cross_entropy(const at::Tensor& hidden, const at::Tensor& weight,
+                                 const at::Tensor& targets, int64_t chunk_positions, int64_t ignore_index) {
   TORCH_CHECK(hidden.dim() >= 1 && hidden.size(-1) == weight.size(1) && weight.dim() == 2,
               "chunked_cross_entropy: hidden ", hidden.sizes(), " does not fit weight ", weight.sizes());
-  TORCH_CHECK(targets.sizes() == hidden.sizes().slice(0, hidden.dim() - 1),
-              "chunked_cross_entropy: targets ", targets.sizes(), " do not match hidden ", hidden.sizes());
+  TORCH_CHECK(targets.sizes() == hidden.sizes().slice(0, hidden.dim() - 1), "chunked_cross_entropy: targets ",
+              targets.sizes(), " do not match hidden ", hidden.sizes());
   at::Tensor flat_targets = targets.reshape({-1}).to(hidden.device(), torch::kLong);
   const at::Tensor valid = flat_targets != ignore_index;
   if (valid.any().item<bool>()) {
     const at::Tensor vt = flat_targets.masked_select(valid);
     TORCH_CHECK(vt.min().item<int64_t>() >= 0 && vt.max().item<int64_t>() < weight.size(0),
-                "chunked_cross_entropy: targets must lie in [0,", weight.size(0), ") or equal ", ignore_index);
+                "chunked_cross_entropy: targets must lie in [0,", weight.size(0), ") or equal ",
+                ignore_index);
   }
   return ChunkedCrossEntropy::apply(hidden.reshape({-1, hidden.size(-1)}), weight, flat_targets,
                                     rows_per_chunk(chunk_positions, weight.size(0)), ignore_index);

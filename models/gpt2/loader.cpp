@@ -19,7 +19,8 @@ std::optional<std::string> map_hf_key(const std::string& key, const Config& conf
   static const std::string kPrefix = "transformer.";
   std::string k = key.rfind(kPrefix, 0) == 0 ? key.substr(kPrefix.size()) : key;
   // Older checkpoints store the causal mask (attn.bias [1,1,n,n]) and masked_bias as buffers: constants.
-  if (k.rfind("h.", 0) == 0 && (ends_with(k, ".attn.bias") || ends_with(k, ".attn.masked_bias"))) return std::nullopt;
+  if (k.rfind("h.", 0) == 0 && (ends_with(k, ".attn.bias") || ends_with(k, ".attn.masked_bias")))
+    return std::nullopt;
   // A tied head is wte itself; HF ignores a stored copy, and so do we.
   if (k == "lm_head.weight" && config.tie_word_embeddings) return std::nullopt;
   return k;
@@ -28,7 +29,8 @@ std::optional<std::string> map_hf_key(const std::string& key, const Config& conf
 void load_hf_weights(ModelImpl& model, const core::io::TensorMap& tensors, const std::string& source) {
   const Config& config = model.config();
   weights::load_strict(
-      model, weights::rename_keys(tensors, [&](const std::string& k) { return map_hf_key(k, config); }), source);
+      model, weights::rename_keys(tensors, [&](const std::string& k) { return map_hf_key(k, config); }),
+      source);
 }
 
 Model load_pretrained(const std::string& dir, const LoadOptions& options) {
@@ -36,6 +38,10 @@ Model load_pretrained(const std::string& dir, const LoadOptions& options) {
   if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf && dtype != at::kDouble)
     throw InputError(std::string("gpt2: unsupported weight dtype ") + c10::toString(dtype) +
                      " (expected float32, bfloat16, float16 or float64)");
+  if (dtype == at::kHalf && options.device.is_cpu())
+    throw InputError(
+        "gpt2: float16 weights need a CUDA device (LibTorch has no CPU float16 LayerNorm/matmul kernels); "
+        "use bfloat16 or float32 on CPU");
   const weights::HfCheckpoint checkpoint = weights::read_hf_checkpoint(dir);
   Model model(from_hf_json(checkpoint.config, dir + "/config.json"));
   model->to(options.device, dtype);

@@ -15,14 +15,17 @@
 namespace softprompt::models::gpt2 {
 
 struct LoadOptions {
-  at::ScalarType dtype = at::kFloat;  // weights are cast to this at load: kFloat, kBFloat16, kHalf (CUDA), kDouble
+  // Weights are cast to this at load: kFloat, kBFloat16, kDouble, or kHalf (CUDA only: LibTorch has no CPU
+  // float16 kernels for LayerNorm/matmul).
+  at::ScalarType dtype = at::kFloat;
   c10::Device device = c10::kCPU;
   bool freeze = true;  // eval mode and requires_grad=false on every weight (the frozen-backbone contract)
 };
 
-// The key table. Upstream keys of GPT2LMHeadModel ("transformer.h.0.attn.c_attn.weight", "lm_head.weight") and
-// of GPT2Model ("h.0.attn.c_attn.weight") -> module keys ("h.0.attn.c_attn.weight"); nullopt drops the key:
-// the attn.bias / attn.masked_bias buffers (causal-mask constants) and, when the head is tied, lm_head.weight.
+// The key table. Upstream keys of GPT2LMHeadModel ("transformer.h.0.attn.c_attn.weight", "lm_head.weight")
+// and of GPT2Model ("h.0.attn.c_attn.weight") -> module keys ("h.0.attn.c_attn.weight"); nullopt drops the
+// key: the attn.bias / attn.masked_bias buffers (causal-mask constants) and, when the head is tied,
+// lm_head.weight.
 std::optional<std::string> map_hf_key(const std::string& key, const Config& config);
 
 // Renames `tensors` (HF layout, either prefix) with map_hf_key and copies them into `model` (load_strict).

@@ -19,8 +19,8 @@ void check_index_range(const at::Tensor& ids, int64_t limit, const char* what) {
               " must be an integer tensor, got ", ids.scalar_type());
   if (ids.numel() == 0) return;
   const int64_t lo = ids.min().item<int64_t>(), hi = ids.max().item<int64_t>();
-  TORCH_CHECK(lo >= 0 && hi < limit, "gpt2: ", what, " must lie in [0,", limit, "), found values in [", lo, ",",
-              hi, "]");
+  TORCH_CHECK(lo >= 0 && hi < limit, "gpt2: ", what, " must lie in [0,", limit, "), found values in [", lo,
+              ",", hi, "]");
 }
 
 }  // namespace
@@ -31,11 +31,13 @@ ModelImpl::ModelImpl(Config config) : config_(std::move(config)) {
   wpe = register_module("wpe", torch::nn::Embedding(config_.n_positions, config_.n_embd));
   h = register_module("h", torch::nn::ModuleList());
   for (int64_t i = 0; i < config_.n_layer; ++i) h->push_back(Block(config_, i));
-  ln_f = register_module("ln_f", torch::nn::LayerNorm(
-                                     torch::nn::LayerNormOptions({config_.n_embd}).eps(config_.layer_norm_epsilon)));
+  ln_f = register_module(
+      "ln_f",
+      torch::nn::LayerNorm(torch::nn::LayerNormOptions({config_.n_embd}).eps(config_.layer_norm_epsilon)));
   if (!config_.tie_word_embeddings)
     lm_head = register_module(
-        "lm_head", torch::nn::Linear(torch::nn::LinearOptions(config_.n_embd, config_.vocab_size).bias(false)));
+        "lm_head",
+        torch::nn::Linear(torch::nn::LinearOptions(config_.n_embd, config_.vocab_size).bias(false)));
 }
 
 at::Tensor ModelImpl::embed(const at::Tensor& ids) {
@@ -96,7 +98,8 @@ BackboneOutput ModelImpl::forward_slots(core::SlotInput x, core::PromptInjector&
   return out;
 }
 
-BackboneOutput ModelImpl::forward(const at::Tensor& ids, const at::Tensor& mask, const ForwardOptions& options) {
+BackboneOutput ModelImpl::forward(const at::Tensor& ids, const at::Tensor& mask,
+                                  const ForwardOptions& options) {
   core::NoPrompts none;
   return forward_slots({embed(ids), mask}, none, options);
 }
@@ -119,7 +122,9 @@ std::string ModelImpl::backbone_id() const {
   return "gpt2/" + config_.name + "@" + fingerprint_;
 }
 
-at::Tensor ModelImpl::lm_head_weight() const { return config_.tie_word_embeddings ? wte->weight : lm_head->weight; }
+at::Tensor ModelImpl::lm_head_weight() const {
+  return config_.tie_word_embeddings ? wte->weight : lm_head->weight;
+}
 
 at::Tensor ModelImpl::lm_logits(const at::Tensor& hidden, const at::Tensor& token_ids) {
   return head_logits(hidden, lm_head_weight(), token_ids);

@@ -39,7 +39,8 @@ class ModelImpl : public torch::nn::Module, public LanguageModel {
   BackboneOutput forward_slots(core::SlotInput x, core::PromptInjector& prompts,
                                const ForwardOptions& options = {}) override;
   // ids [B,T], mask [B,T] -> as forward_slots without prompts.
-  BackboneOutput forward(const at::Tensor& ids, const at::Tensor& mask = {}, const ForwardOptions& options = {});
+  BackboneOutput forward(const at::Tensor& ids, const at::Tensor& mask = {},
+                         const ForwardOptions& options = {});
 
   std::vector<std::string> slots() const override;
   int64_t hidden_size() const override { return config_.n_embd; }

@@ -21,8 +21,8 @@ std::optional<core::KV> PrefixCache::kv_at(const std::string& slot, int64_t batc
       name.layer >= static_cast<int64_t>(layers_.size()))
     return std::nullopt;
   const core::KV& kv = layers_[name.layer];
-  return core::KV{kv.key.expand({batch, length_, kv.key.size(2)}), kv.value.expand({batch, length_, kv.value.size(2)}),
-                  kv.mask.expand({batch, length_})};
+  return core::KV{kv.key.expand({batch, length_, kv.key.size(2)}),
+                  kv.value.expand({batch, length_, kv.value.size(2)}), kv.mask.expand({batch, length_})};
 }
 
 at::Tensor PrefixCache::position_ids(const at::Tensor& mask) const {

@@ -1,7 +1,8 @@
 #pragma once
-// Inference cache for a fixed prompt prefix (DESIGN.md, "Performance principles"): in a causal LM the keys and
-// values of a prompt placed before the input do not depend on the input, so they are computed once per prompt
-// and replayed at every block's key/value slot for every request, instead of re-running the prompt each time.
+// Inference cache for a fixed prompt prefix (DESIGN.md, "Performance principles"): in a causal LM the keys
+// and values of a prompt placed before the input do not depend on the input, so they are computed once per
+// prompt and replayed at every block's key/value slot for every request, instead of re-running the prompt
+// each time.
 #include <ATen/core/Tensor.h>
 
 #include <optional>

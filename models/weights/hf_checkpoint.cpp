@@ -29,17 +29,20 @@ nlohmann::json read_json(const fs::path& path) {
 fs::path shard_path(const fs::path& dir, const std::string& name, const fs::path& index) {
   const fs::path rel(name);
   if (name.empty() || rel.is_absolute() || rel.has_parent_path() || name == "." || name == "..")
-    throw InputError("'" + index.string() + "' names shard '" + name + "', which is not a file in the directory");
+    throw InputError("'" + index.string() + "' names shard '" + name +
+                     "', which is not a file in the directory");
   return dir / rel;
 }
 
-core::io::TensorMap read_sharded(const fs::path& dir, const fs::path& index, std::vector<std::string>* files) {
+core::io::TensorMap read_sharded(const fs::path& dir, const fs::path& index,
+                                 std::vector<std::string>* files) {
   const nlohmann::json json = read_json(index);
   if (!json.is_object() || !json.contains("weight_map") || !json["weight_map"].is_object())
     throw InputError("'" + index.string() + "' has no \"weight_map\" object");
   std::map<std::string, std::set<std::string>> keys_by_shard;
   for (const auto& [key, shard] : json["weight_map"].items()) {
-    if (!shard.is_string()) throw InputError("'" + index.string() + "': weight_map['" + key + "'] is not a string");
+    if (!shard.is_string())
+      throw InputError("'" + index.string() + "': weight_map['" + key + "'] is not a string");
     keys_by_shard[shard.get<std::string>()].insert(key);
   }
   core::io::TensorMap out;
@@ -48,10 +51,12 @@ core::io::TensorMap read_sharded(const fs::path& dir, const fs::path& index, std
     core::io::TensorMap tensors = core::io::load_safetensors(path.string());
     for (const auto& key : keys)
       if (!tensors.count(key))
-        throw InputError("'" + index.string() + "' puts key '" + key + "' in '" + shard + "', which lacks it");
+        throw InputError("'" + index.string() + "' puts key '" + key + "' in '" + shard +
+                         "', which lacks it");
     for (auto& [key, tensor] : tensors) {
       if (!keys.count(key))
-        throw InputError("shard '" + path.string() + "' holds key '" + key + "', which the index does not list");
+        throw InputError("shard '" + path.string() + "' holds key '" + key +
+                         "', which the index does not list");
       out.emplace(key, std::move(tensor));
     }
     if (files) files->push_back(path.string());
@@ -79,7 +84,8 @@ core::io::TensorMap read_hf_weights(const std::string& dir, std::vector<std::str
   const fs::path index = root / "model.safetensors.index.json";
   if (fs::exists(index)) return read_sharded(root, index, files);
   if (fs::exists(root / "pytorch_model.bin") || fs::exists(root / "pytorch_model.bin.index.json"))
-    throw IoError("'" + dir + "' holds only PyTorch pickles (pytorch_model.bin); convert them to model.safetensors");
+    throw IoError("'" + dir +
+                  "' holds only PyTorch pickles (pytorch_model.bin); convert them to model.safetensors");
   throw IoError("'" + dir + "' has neither model.safetensors nor model.safetensors.index.json");
 }
 

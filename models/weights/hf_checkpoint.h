@@ -1,7 +1,7 @@
 #pragma once
-// Reader of a Hugging Face model directory: config.json plus the weights as one model.safetensors or as shards
-// listed in model.safetensors.index.json ({"weight_map": {key: shard file}}). Tensors are memory-mapped (zero
-// copy); families rename and load them with their key table and load_strict.
+// Reader of a Hugging Face model directory: config.json plus the weights as one model.safetensors or as
+// shards listed in model.safetensors.index.json ({"weight_map": {key: shard file}}). Tensors are
+// memory-mapped (zero copy); families rename and load them with their key table and load_strict.
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -22,8 +22,8 @@ struct HfCheckpoint {
 nlohmann::json read_hf_config(const std::string& dir);
 
 // The tensors of `dir`: model.safetensors, else the shards of model.safetensors.index.json. Strict: an index
-// naming a missing file or a key absent from its shard, a shard holding a key the index does not list, a key in
-// two shards, or a shard path leaving the directory is an InputError naming it. A directory with only
+// naming a missing file or a key absent from its shard, a shard holding a key the index does not list, a key
+// in two shards, or a shard path leaving the directory is an InputError naming it. A directory with only
 // PyTorch pickles (pytorch_model.bin) is an IoError that says safetensors are required.
 core::io::TensorMap read_hf_weights(const std::string& dir, std::vector<std::string>* files = nullptr);
 

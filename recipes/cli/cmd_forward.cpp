@@ -1,8 +1,8 @@
-// `softprompt forward --backbone DIR --inputs IN.safetensors --outputs OUT.safetensors`: one forward pass of a
-// pretrained backbone on tensors named as in Hugging Face's forward (input_ids, attention_mask, ...), writing the
-// outputs under HF's output names (last_hidden_state, hidden_states.N, logits, ...). The family is chosen from
-// DIR/config.json's model_type (or, for a single checkpoint file, by the families themselves); each family's
-// handler lives in forward_<family>.cpp and registers itself in forward_families().
+// `softprompt forward --backbone DIR --inputs IN.safetensors --outputs OUT.safetensors`: one forward pass of
+// a pretrained backbone on tensors named as in Hugging Face's forward (input_ids, attention_mask, ...),
+// writing the outputs under HF's output names (last_hidden_state, hidden_states.N, logits, ...). The family
+// is chosen from DIR/config.json's model_type (or, for a single checkpoint file, by the families themselves);
+// each family's handler lives in forward_<family>.cpp and registers itself in forward_families().
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
@@ -67,16 +67,15 @@ int run_forward(const ForwardArgs& args) {
   return 0;
 }
 
-Registration reg("forward", "run a pretrained backbone on HF-named input tensors, write HF-named outputs",
-                 [](CLI::App& sub) {
-                   auto args = std::make_shared<ForwardArgs>();
-                   sub.add_option("--backbone", args->backbone, "HF model directory (config.json + weights)")
-                       ->required();
-                   sub.add_option("--inputs", args->inputs, "safetensors with HF forward argument names")
-                       ->required();
-                   sub.add_option("--outputs", args->outputs, "safetensors to write (atomically)")->required();
-                   return [args]() -> int { return run_forward(*args); };
-                 });
+Registration reg(
+    "forward", "run a pretrained backbone on HF-named input tensors, write HF-named outputs",
+    [](CLI::App& sub) {
+      auto args = std::make_shared<ForwardArgs>();
+      sub.add_option("--backbone", args->backbone, "HF model directory (config.json + weights)")->required();
+      sub.add_option("--inputs", args->inputs, "safetensors with HF forward argument names")->required();
+      sub.add_option("--outputs", args->outputs, "safetensors to write (atomically)")->required();
+      return [args]() -> int { return run_forward(*args); };
+    });
 
 }  // namespace
 }  // namespace softprompt::cli

@@ -22,13 +22,14 @@ struct CliResult {
   std::string err;
 };
 
-CliResult run_forward(const TempDir& dir, const TensorMap& inputs, const std::string& backbone = model_dir()) {
+CliResult run_forward(const TempDir& dir, const TensorMap& inputs,
+                      const std::string& backbone = model_dir()) {
   const std::string binary = std::string(SOFTPROMPT_BINARY_DIR) + "/recipes/softprompt";
   EXPECT_TRUE(std::filesystem::exists(binary)) << "build the softprompt target first: " << binary;
   core::io::save_safetensors(dir.path("in.safetensors"), inputs);
   const std::string cmd = binary + " --threads 1 forward --backbone '" + backbone + "' --inputs '" +
-                          dir.path("in.safetensors") + "' --outputs '" + dir.path("out.safetensors") + "' >'" +
-                          dir.path("stdout") + "' 2>'" + dir.path("stderr") + "'";
+                          dir.path("in.safetensors") + "' --outputs '" + dir.path("out.safetensors") +
+                          "' >'" + dir.path("stdout") + "' 2>'" + dir.path("stderr") + "'";
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -59,7 +60,8 @@ TEST(Gpt2ForwardCli, ReproducesTheFixtures) {
   ASSERT_EQ(r.code, 0) << r.err;
   auto out = core::io::load_safetensors(a.path("out.safetensors"));
   // HF's default positions (0..T-1): every position matches, pads included.
-  for (const char* name : {"logits", "last_hidden_state", "hidden_states.0", "hidden_states.1", "hidden_states.2"}) {
+  for (const char* name :
+       {"logits", "last_hidden_state", "hidden_states.0", "hidden_states.1", "hidden_states.2"}) {
     ASSERT_TRUE(out.count(name)) << name;
     const double err = max_diff(out[name], right[name]);
     std::cout << "[cli] right_pad " << name << " max abs err " << err << "\n";

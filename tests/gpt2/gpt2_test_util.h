@@ -1,5 +1,6 @@
 #pragma once
-// Shared helpers of the GPT-2 tests: fixture paths, a test-local prompt injector, masked comparisons, temp dirs.
+// Shared helpers of the GPT-2 tests: fixture paths, a test-local prompt injector, masked comparisons, temp
+// dirs.
 #include <torch/torch.h>
 
 #include <unistd.h>
@@ -15,7 +16,9 @@
 
 namespace gpt2_test {
 
-inline std::string fixture(const std::string& rel) { return std::string(SOFTPROMPT_TEST_FIXTURES) + "/" + rel; }
+inline std::string fixture(const std::string& rel) {
+  return std::string(SOFTPROMPT_TEST_FIXTURES) + "/" + rel;
+}
 inline std::string model_dir() { return fixture("gpt2/model"); }
 inline softprompt::core::io::TensorMap io(const std::string& name) {
   return softprompt::core::io::load_safetensors(fixture("gpt2/" + name));
@@ -65,7 +68,9 @@ class TempDir {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
   }
-  std::string path(const std::string& name = "") const { return name.empty() ? path_.string() : (path_ / name).string(); }
+  std::string path(const std::string& name = "") const {
+    return name.empty() ? path_.string() : (path_ / name).string();
+  }
 
  private:
   std::filesystem::path path_;

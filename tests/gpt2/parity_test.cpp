@@ -9,9 +9,12 @@
 
 #include "core/errors.h"
 #include "core/io/atomic_file.h"
+#include "core/methods/prompt_bank.h"
+#include "core/prompt_set.h"
 #include "gpt2_test_util.h"
 #include "models/gpt2/config.h"
 #include "models/gpt2/loader.h"
+#include "models/gpt2/saver.h"
 #include "models/weights/hf_checkpoint.h"
 
 using namespace softprompt;
@@ -70,7 +73,8 @@ TEST(Gpt2Parity, RightPadMaskPositions) {
   auto out = model->forward(f["input_ids"], f["attention_mask"], opts);
   const auto& m = f["attention_mask"];
   // Mask-derived positions equal HF's 0..T-1 on real tokens; pads (position 1 here) are not compared.
-  report("right_pad logits (real tokens)", max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], m));
+  report("right_pad logits (real tokens)",
+         max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], m));
   report("right_pad last_hidden_state", max_diff_where(out.last_hidden_state, f["last_hidden_state"], m));
   ASSERT_EQ(out.hidden_states.size(), 3u);
   for (int i = 0; i < 3; ++i)
@@ -100,7 +104,8 @@ TEST(Gpt2Parity, LeftPad) {
   models::ForwardOptions explicit_ids;
   explicit_ids.position_ids = f["position_ids"];
   auto out = model->forward(f["input_ids"], m, explicit_ids);
-  report("left_pad logits (explicit ids)", max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], m));
+  report("left_pad logits (explicit ids)",
+         max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], m));
   report("left_pad last_hidden_state", max_diff_where(out.last_hidden_state, f["last_hidden_state"], m));
   // The default (mask-derived) positions are exactly the ones the fixture passed.
   auto derived = model->forward(f["input_ids"], m);
@@ -119,12 +124,33 @@ TEST(Gpt2Parity, SoftPromptAtInputSlot) {
   auto out = model->forward_slots({token_embeds, full_mask.slice(1, 4)}, prompt);
   ASSERT_EQ(out.last_hidden_state.sizes(), (std::vector<int64_t>{2, 11, 32}));
   EXPECT_TRUE(torch::equal(out.mask, full_mask));
-  report("soft_prompt logits", max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], full_mask));
-  report("soft_prompt last_hidden_state", max_diff_where(out.last_hidden_state, f["last_hidden_state"], full_mask));
+  report("soft_prompt logits",
+         max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], full_mask));
+  report("soft_prompt last_hidden_state",
+         max_diff_where(out.last_hidden_state, f["last_hidden_state"], full_mask));
   models::ForwardOptions hf_ids;
   hf_ids.position_ids = torch::arange(11).unsqueeze(0);
   auto all = model->forward_slots({token_embeds, full_mask.slice(1, 4)}, prompt, hf_ids);
-  report("soft_prompt logits (all positions)", max_diff(model->lm_logits(all.last_hidden_state), f["logits"]));
+  report("soft_prompt logits (all positions)",
+         max_diff(model->lm_logits(all.last_hidden_state), f["logits"]));
+}
+
+// The same case through the core's PromptSet (prefix insertion at "text", one bank prompt per row).
+TEST(Gpt2Parity, SoftPromptThroughCorePromptSet) {
+  torch::NoGradGuard no_grad;
+  auto f = io("io_soft_prompt.safetensors");
+  auto model = fixture_model();
+  const auto& full_mask = f["attention_mask"];
+  auto bank = std::make_shared<core::methods::PromptBankImpl>(
+      std::vector<std::string>{"row0", "row1"},
+      std::vector<torch::Tensor>{f["soft_prompt"][0], f["soft_prompt"][1]});
+  core::PromptSet prompts;
+  prompts->add_insert_slot("text", bank, core::InsertAt{});
+  prompts->begin_batch(torch::tensor({0, 1}, torch::kLong));
+  auto out = model->forward_slots({model->embed(f["input_ids"]), full_mask.slice(1, 4)}, *prompts);
+  EXPECT_TRUE(torch::equal(out.mask, full_mask));
+  report("soft_prompt logits via PromptSet",
+         max_diff_where(model->lm_logits(out.last_hidden_state), f["logits"], full_mask));
 }
 
 TEST(Gpt2Loader, ConfigAndPresets) {
@@ -137,8 +163,8 @@ TEST(Gpt2Loader, ConfigAndPresets) {
   EXPECT_EQ(c.head_dim(), 8);
   EXPECT_EQ(c.inner_dim(), 128);
   EXPECT_EQ(c.eos_token_id, 999);
-  EXPECT_EQ(model->slots(), (std::vector<std::string>{"text", "text.layer.0", "text.layer.1", "text.kv.0",
-                                                      "text.kv.1"}));
+  EXPECT_EQ(model->slots(),
+            (std::vector<std::string>{"text", "text.layer.0", "text.layer.1", "text.kv.0", "text.kv.1"}));
   EXPECT_EQ(model->backbone_id().rfind("gpt2/custom@", 0), 0u) << model->backbone_id();
   EXPECT_EQ(model->backbone_id().size(), std::string("gpt2/custom@").size() + 16);
   for (const auto& p : model->parameters()) EXPECT_FALSE(p.requires_grad());
@@ -273,6 +299,25 @@ TEST(Gpt2Loader, ReducedPrecision) {
   const double err = max_diff_where(logits, f["logits"], f["attention_mask"]);
   std::cout << "[parity] right_pad logits in bfloat16: max abs err " << err << "\n";
   EXPECT_LT(err, 0.25);
+  // LibTorch 1.13 has no CPU float16 kernels (LayerNorm, addmm): float16 is for CUDA, refused clearly on CPU.
+  opts.dtype = torch::kHalf;
+  try {
+    gpt2::load_pretrained(model_dir(), opts);
+    ADD_FAILURE() << "float16 on CPU should be refused";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("bfloat16"), std::string::npos) << e.what();
+  }
   opts.dtype = torch::kInt;
   EXPECT_THROW(gpt2::load_pretrained(model_dir(), opts), InputError);
+}
+
+TEST(Gpt2Loader, SavePretrainedRoundTrip) {
+  auto model = fixture_model();
+  TempDir dir;
+  gpt2::save_pretrained(*model, dir.path("saved"));
+  auto again = gpt2::load_pretrained(dir.path("saved"));
+  EXPECT_TRUE(torch::equal(logits_of(again), logits_of(model)));
+  auto keys = core::io::load_safetensors(dir.path("saved/model.safetensors"));
+  EXPECT_TRUE(keys.count("transformer.h.1.attn.c_attn.weight"));
+  EXPECT_FALSE(keys.count("lm_head.weight"));  // tied, as HF's save_pretrained leaves it out
 }

@@ -1,5 +1,6 @@
-// GPT-2 slots and heads: gradients reach only the prompt, slot call order, key/value slots and the prefix cache
-// against running the prefix through the model, verbalizer logits and the chunked loss against the plain ones.
+// GPT-2 slots and heads: gradients reach only the prompt, slot call order, key/value slots and the prefix
+// cache against running the prefix through the model, verbalizer logits and the chunked loss against the
+// plain ones.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -52,7 +53,8 @@ TEST(Gpt2Slots, GradientsReachOnlyThePrompt) {
   torch::Tensor prompt = (torch::randn({4, 32}) * 0.1).requires_grad_();
   PrependInjector injector(prompt);
   auto out = model->forward_slots({model->embed(f["input_ids"]), f["attention_mask"]}, injector);
-  torch::Tensor targets = torch::cat({torch::full({2, 4}, -100, torch::kLong), f["input_ids"]}, 1).roll(-1, 1);
+  torch::Tensor targets =
+      torch::cat({torch::full({2, 4}, -100, torch::kLong), f["input_ids"]}, 1).roll(-1, 1);
   targets.select(1, 10).fill_(-100);
   model->lm_loss(out.last_hidden_state, targets).backward();
   ASSERT_TRUE(prompt.grad().defined());
@@ -65,7 +67,8 @@ TEST(Gpt2Slots, CallOrder) {
   torch::NoGradGuard no_grad;
   RecordingInjector rec;
   model->forward_slots({model->embed(torch::zeros({1, 3}, torch::kLong)), {}}, rec);
-  EXPECT_EQ(rec.calls, (std::vector<std::string>{"text", "text.layer.0", "text.kv.0", "text.layer.1", "text.kv.1"}));
+  EXPECT_EQ(rec.calls,
+            (std::vector<std::string>{"text", "text.layer.0", "text.kv.0", "text.layer.1", "text.kv.1"}));
 }
 
 TEST(Gpt2Slots, LayerSlotMayLengthenTheSequence) {
@@ -124,10 +127,11 @@ TEST(Gpt2Slots, PrefixCacheEqualsRunningThePrefix) {
   gpt2::PrefixCache hard_cache(*model, hard);
   PrependInjector hard_prepend(hard[0]);
   opts.position_ids = hard_cache.position_ids(mask);
-  EXPECT_LT(max_diff_where(model->forward_slots({model->embed(ids), mask}, hard_cache, opts).last_hidden_state,
-                           model->forward_slots({model->embed(ids), mask}, hard_prepend).last_hidden_state.slice(1, 3),
-                           mask),
-            1e-5);
+  EXPECT_LT(
+      max_diff_where(
+          model->forward_slots({model->embed(ids), mask}, hard_cache, opts).last_hidden_state,
+          model->forward_slots({model->embed(ids), mask}, hard_prepend).last_hidden_state.slice(1, 3), mask),
+      1e-5);
 }
 
 TEST(Gpt2Heads, SelectedIdsEqualFullLogitsGathered) {
@@ -155,8 +159,8 @@ TEST(Gpt2Heads, ChunkedLossEqualsPlainLoss) {
   torch::Tensor base = torch::randn({3, 7, 32});
   torch::Tensor h_plain = base.clone().requires_grad_();
   torch::Tensor w_plain = weight.detach().clone().requires_grad_();
-  torch::Tensor plain = torch::nn::functional::cross_entropy(
-      torch::linear(h_plain, w_plain).view({-1, 1000}), targets.view({-1}));
+  torch::Tensor plain = torch::nn::functional::cross_entropy(torch::linear(h_plain, w_plain).view({-1, 1000}),
+                                                             targets.view({-1}));
   plain.backward();
   for (int64_t chunk : {1, 4, 0, 100}) {
     torch::Tensor h = base.clone().requires_grad_();
@@ -175,8 +179,10 @@ TEST(Gpt2Heads, ChunkedLossEqualsPlainLoss) {
   EXPECT_LT(max_diff(h.grad(), h_plain.grad()), 1e-6);
   EXPECT_FALSE(weight.grad().defined());
   // Nothing to predict: 0, not NaN.
-  EXPECT_EQ(gpt2::chunked_cross_entropy(base, weight, torch::full({3, 7}, -100, torch::kLong)).item<double>(), 0.0);
-  EXPECT_THROW(gpt2::chunked_cross_entropy(base, weight, torch::full({3, 7}, 1000, torch::kLong)), c10::Error);
+  EXPECT_EQ(gpt2::chunked_cross_entropy(base, weight, torch::full({3, 7}, -100, torch::kLong)).item<double>(),
+            0.0);
+  EXPECT_THROW(gpt2::chunked_cross_entropy(base, weight, torch::full({3, 7}, 1000, torch::kLong)),
+               c10::Error);
 }
 
 TEST(Gpt2Slots, BadInputsAreCaught) {
