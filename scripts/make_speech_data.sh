@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Generates the synthetic speech data sets (DATA.md) with espeak-ng, flite and sox, byte for byte reproducibly:
-#   kws      keyword spotting in the Speech Commands layout: <word>/<speaker>_nohash_<k>.wav (1 s, 16 kHz mono
-#            16-bit), the 10 keywords, 10 "unknown" words, _silence_/ (1 s of background noise), _background_noise_/,
-#            validation_list.txt and testing_list.txt (the rest is train).
+# Generates the synthetic speech data sets (DATA.md) with espeak-ng, flite and sox, reproducibly to the byte:
+#   kws      keyword spotting in the Speech Commands layout: <word>/<speaker>_nohash_<k>.wav (1 s, 16 kHz
+#            mono 16-bit), the 10 keywords, 10 "unknown" words, _silence_/ (1 s of background noise),
+#            _background_noise_/, validation_list.txt and testing_list.txt (the rest is train).
 #   intents  spoken intents in the Fluent Speech Commands layout: wavs/speakers/<speaker>/<id>.wav and
 #            data/{train,valid,test}_data.csv (,path,speakerId,transcription,action,object,location).
 # Every random choice (voice, accent, speed, pitch, phrasing, noise type/level/offset, position in the second)
-# comes from the seed through tools/speech_data/plan.awk; voices are split 70/15/15 so that validation and test
-# voices never speak a training clip. The output does not depend on --jobs.
+# comes from the seed through tools/speech_data/plan.awk; voices are split 70/15/15 so that validation and
+# test voices never speak a training clip. The output does not depend on --jobs.
 #
 # usage: scripts/make_speech_data.sh [kws] [intents] [options]        (default: both)
 #   --out DIR             parent folder of the sets (default <cache>/data, cache = $SOFTPROMPT_CACHE or
-#                         ${XDG_CACHE_HOME:-~/.cache}/softprompt); sets land in DIR/synthetic_kws, DIR/synthetic_intents
+#                         ${XDG_CACHE_HOME:-~/.cache}/softprompt); the sets are DIR/synthetic_kws and
+#                         DIR/synthetic_intents
 #   --tiny                3 clips per class and per unknown word, 10 s noise (smoke tests); sets named *_tiny
 #   --seed N              default 20240917
 #   --clips-per-word N    clips per keyword and of silence (default 150)
@@ -25,7 +26,7 @@
 # of the sets are printed on stdout, one a line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-readonly kVersion=1
+readonly kVersion=3
 kinds=() out="" tiny=0 seed=20240917 cpw=150 unk="" cpi=20 noise_s=30 jobs="$(nproc)" force=0 check=0
 while (($#)); do
   case "$1" in
@@ -49,7 +50,8 @@ done
 if ((tiny)); then cpw=3 unk=3 cpi=3 noise_s=10; fi
 [ -n "$unk" ] || unk=$(( cpw / 10 > 0 ? cpw / 10 : 1 ))
 for v in seed cpw unk cpi noise_s jobs; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || { echo "[speech-data] error: $v must be a whole number, got '${!v}'" >&2; exit 2; }
+  [[ "${!v}" =~ ^[0-9]+$ ]] ||
+    { echo "[speech-data] error: $v must be a whole number, got '${!v}'" >&2; exit 2; }
 done
 ((cpw >= 1 && cpi >= 1 && jobs >= 1 && noise_s >= 10)) || {
   echo "[speech-data] error: need clips >= 1, jobs >= 1, noise-seconds >= 10" >&2; exit 2; }
@@ -59,10 +61,9 @@ ensure_tools() {  # installs the synthesizers with apt-get when missing (like sc
     sox -h 2>/dev/null | grep -q 'AUDIO FILE FORMATS:.* wav' && return 0
   echo "[speech-data] apt-get install espeak-ng sox libsox-fmt-all flite" >&2
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  local pkgs=(espeak-ng sox libsox-fmt-all flite)
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null || {
-    $sudo apt-get update -qq &&
-      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null; }
+  local install=(env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+                 espeak-ng sox libsox-fmt-all flite)
+  $sudo "${install[@]}" >/dev/null || { $sudo apt-get update -qq && $sudo "${install[@]}" >/dev/null; }
 }
 
 tool_versions() {  # the synthesizers' versions are part of a set's identity: another version, other bytes
@@ -78,17 +79,23 @@ make_noises() {  # dir seconds
   sox -D -R -V1 -n "${fmt[@]}" "$d/white_noise.wav" synth "$s" whitenoise gain -n -1
   sox -D -R -V1 -n "${fmt[@]}" "$d/pink_noise.wav" synth "$s" pinknoise gain -n -1
   sox -D -R -V1 -n "${fmt[@]}" "$d/brown_noise.wav" synth "$s" brownnoise gain -n -1
-  sox -D -R -V1 -n "${fmt[@]}" "$d/running_tap.wav" synth "$s" whitenoise highpass 1200 tremolo 5 40 gain -n -1
-  sox -D -R -V1 -n "${fmt[@]}" "$d/machine_hum.wav" synth "$s" sawtooth 55 lowpass 500 tremolo 0.7 30 gain -n -1
+  sox -D -R -V1 -n "${fmt[@]}" "$d/running_tap.wav" synth "$s" whitenoise highpass 1200 tremolo 5 40 \
+    gain -n -1
+  sox -D -R -V1 -n "${fmt[@]}" "$d/machine_hum.wav" synth "$s" sawtooth 55 lowpass 500 tremolo 0.7 30 \
+    gain -n -1
 }
 
-# Renders one planned clip (the columns of plan.awk) into $work/<relpath>. Uses $tmp (per worker), $noise_dir,
-# $kind. Speech: synthesize, normalize, trim the silence around it, resample to 16 kHz, set the peak level; then
-# place it (kws: inside exactly 16,000 samples; intents: with lead/tail silence) and mix the noise in.
+# Renders one planned clip (the columns of plan.awk) into $work/<relpath>; uses $tmp (per worker), $noise_dir,
+# $kind. A process start costs more than a clip's signal processing, so two sox runs do everything: the
+# first normalizes the synthesized speech, trims the silence around it and resamples it to 16 kHz (its `stat`
+# reports the length); the second places it (kws: inside exactly 16,000 samples, at `lead` per mille of the
+# free room; intents: between lead and tail samples of silence) and mixes the noise in: -M makes speech and
+# noise two channels, `delay` shifts the speech to the noise offset plus its place, `remix` sums them at their
+# volumes and `trim` cuts the frame out of the noise.
 render_clip() {
   local split="$1" rel="$2" engine="$3" voice="$4" accent="$5" rate="$6" pitch="$7" text="$8" noise="$9"
-  local off="${10}" vol="${11}" peak="${12}" lead="${13}" tail="${14}"
-  local out="$work/$rel" fmt=(-r 16000 -b 16 -c 1 -e signed-integer)
+  local off="${10}" vol="${11}" gain="${12}" lead="${13}" tail="${14}"
+  local fmt=(-r 16000 -b 16 -c 1 -e signed-integer) out="$work/$rel"
   if [ "$engine" = noise ]; then
     sox -D -V1 "$noise_dir/$noise.wav" "${fmt[@]}" "$out" trim "${off}s" 16000s vol "$vol"
     return
@@ -96,36 +103,34 @@ render_clip() {
   if [ "$engine" = espeak ]; then
     espeak-ng -v "$accent+$voice" -s "$rate" -p "$pitch" -w "$tmp/raw.wav" "$text"
   else
-    flite -voice "$voice" --setf duration_stretch="$rate" --setf int_f0_target_mean="$pitch" -t "$text" -o "$tmp/raw.wav"
+    flite -voice "$voice" --setf duration_stretch="$rate" --setf int_f0_target_mean="$pitch" -t "$text" \
+      -o "$tmp/raw.wav"
   fi
-  sox -D -V1 "$tmp/raw.wav" "${fmt[@]}" "$tmp/s.wav" gain -n -3 silence 1 0.01 -40d reverse silence 1 0.01 -40d reverse \
-    gain -n "$peak"
-  local n=$(( ($(stat -c %s "$tmp/s.wav") - 44) / 2 ))  # sox writes a 44-byte header for 16-bit mono PCM
-  ((n >= 800)) || { echo "[speech-data] error: $rel: the synthesized speech is empty" >&2; return 1; }
-  local total l r
-  if [ "$kind" = kws ]; then
-    if ((n > 15200)); then  # too slow for one second: speed it up (pitch kept) to 0.95 s
-      sox -D -V1 "$tmp/s.wav" "$tmp/t.wav" tempo -s "$(awk -v n="$n" 'BEGIN{printf "%.4f", n / 15000}')"
-      mv "$tmp/t.wav" "$tmp/s.wav"; n=$(( ($(stat -c %s "$tmp/s.wav") - 44) / 2 ))
-    fi
-    total=16000; l=$(( (16000 - n) * lead / 1000 )); l=$(( l < 0 ? 0 : l )); r=$(( 16000 - n - l ))
-    r=$(( r < 0 ? 0 : r ))
-  else
-    total=$(( lead + n + tail )); l=$lead; r=$tail
+  sox -D -V1 "$tmp/raw.wav" "${fmt[@]}" "$tmp/s.wav" gain -n -3 \
+    silence 1 0.01 -40d reverse silence 1 0.01 -40d reverse rate 16000 stat 2> "$tmp/stat.txt"
+  samples_read "$tmp/stat.txt" "$rel" || return 1
+  local n=$n_read
+  if [ "$kind" = kws ] && ((n > 15200)); then  # slow speech longer than 0.95 s: speed it up, pitch kept
+    local f=$(( n * 10000 / 15200 + 1 ))
+    sox -D -V1 "$tmp/s.wav" "$tmp/t.wav" tempo -s "${f:0:-4}.${f: -4}" stat 2> "$tmp/stat.txt"
+    mv "$tmp/t.wav" "$tmp/s.wav"; samples_read "$tmp/stat.txt" "$rel" || return 1; n=$n_read
   fi
-  # The last step pads with zero bytes and cuts the noise with head/tail (a sox start costs ~25 ms, these ~1 ms):
-  # both files are our own 16-bit mono WAVs with 44-byte headers.
-  local raw=(-t raw -r 16000 -e signed-integer -b 16 -c 1)
+  local l=$lead r=$tail
+  if [ "$kind" = kws ]; then l=$(( (16000 - n) * lead / 1000 )); r=$(( 16000 - n - l )); fi
   if [ "$noise" = - ]; then
-    sox -D -V1 "${raw[@]}" - "${fmt[@]}" "$out" trim 0 "${total}s" < <(pad_raw "$tmp/s.wav" "$l" "$r")
+    sox -D -V1 "$tmp/s.wav" "${fmt[@]}" "$out" pad "${l}s" "${r}s" vol "$gain"
   else
-    sox -D -V1 -m -v 1 "${raw[@]}" - -v "$vol" "${raw[@]}" <(tail -c +$((45 + 2 * off)) "$noise_dir/$noise.wav" |
-      head -c $((2 * total))) "${fmt[@]}" "$out" trim 0 "${total}s" < <(pad_raw "$tmp/s.wav" "$l" "$r")
+    sox -D -V1 -M "$tmp/s.wav" "$noise_dir/$noise.wav" "${fmt[@]}" "$out" delay "$((off + l))s" 0s \
+      remix -m "1v$gain,2v$vol" trim "${off}s" "$((l + n + r))s"
   fi
 }
 
-pad_raw() {  # wav left right: the samples of a 44-byte-header WAV with `left`/`right` zero samples around them
-  head -c $((2 * $2)) /dev/zero; tail -c +45 "$1"; head -c $((2 * $3)) /dev/zero
+# stat-output clip -> n_read = the "Samples read" of sox's stat effect (>= 800, else an error).
+samples_read() {
+  local a b c
+  n_read=0
+  while read -r a b c; do if [[ "$a $b" == "Samples read:" ]]; then n_read=$c; fi; done < "$1"
+  ((n_read >= 800)) || { echo "[speech-data] error: $2: the synthesized speech is empty" >&2; return 1; }
 }
 
 render_all() {  # plan -> wavs, with $jobs workers taking every jobs-th row
@@ -148,7 +153,8 @@ write_kws_files() {  # the split lists, from the plan
   awk -F'\t' '$1 == "test" {print $2}' "$1" | LC_ALL=C sort > "$work/testing_list.txt"
 }
 
-write_intent_files() {  # the three FSC CSVs, from the plan (transcriptions hold no comma or quote: no quoting)
+# The three FSC CSVs, from the plan (the transcriptions hold no comma or quote: nothing to quote).
+write_intent_files() {
   mkdir -p "$work/data"
   local s f
   for s in train:train validation:valid test:test; do
@@ -170,7 +176,8 @@ write_manifest() {  # plan params
     function jl(arr, s,   k, out, sep) { out = ""; sep = ""
       for (k = 1; k <= nv[s]; k++) { out = out sep "\"" arr[s, k] "\""; sep = ", " } return "[" out "]" }
     FNR == NR { v[$1, ++nv[$1]] = $2; next }
-    { c = kind == "kws" ? ($16 ~ /^(yes|no|up|down|left|right|on|off|stop|go|_silence_)$/ ? $16 : "_unknown_") : $16
+    { c = $16
+      if (kind == "kws" && c !~ /^(yes|no|up|down|left|right|on|off|stop|go|_silence_)$/) c = "_unknown_"
       if (!((c) in lab)) { lab[c] = 1; labels[++nl] = c }
       count[$1, c]++; total[$1]++ }
     END {
@@ -205,10 +212,12 @@ EOF
 # Generates one set into DIR unless a complete set with the same parameters is there already.
 make_set() {  # kind dir
   kind="$1"; local dir="$2"
-  local params="version=$kVersion kind=$kind seed=$seed clips=$(
-    [ "$kind" = kws ] && echo "$cpw unknown_clips=$unk" || echo "$cpi") noise_seconds=$noise_s tools=[$(tool_versions)]"
+  local clips="$cpi" per_set="$cpi"; [ "$kind" = intents ] || { clips="$cpw"; per_set="$cpw unknown_clips=$unk"; }
+  local params="version=$kVersion kind=$kind seed=$seed clips=$per_set noise_seconds=$noise_s"
+  params+=" tools=[$(tool_versions)]"
   mkdir -p "$(dirname "$dir")"
-  exec 8>"$dir.lock"; flock 8  # two runs for the same set: the second waits, then reuses the first's
+  # Two runs for the same set: the second waits, then reuses the first one's.
+  exec 8>"$(dirname "$dir")/.$(basename "$dir").lock"; flock 8
   if ((!force)) && [ -f "$dir/.complete" ] && [ "$(cat "$dir/.complete")" = "$params" ]; then
     echo "[speech-data] $kind: reusing $dir" >&2; echo "$dir"; exec 8>&-; return 0
   fi
@@ -220,7 +229,7 @@ make_set() {  # kind dir
   make_noises "$noise_dir" "$noise_s"
   local plan="$work/.plan.tsv" inputs=("$root/assets/speech/voices.tsv")
   [ "$kind" = kws ] || inputs+=("$root/assets/speech/intents.tsv")
-  awk -v kind="$kind" -v seed="$seed" -v clips="$([ "$kind" = kws ] && echo "$cpw" || echo "$cpi")" \
+  awk -v kind="$kind" -v seed="$seed" -v clips="$clips" \
       -v unknown_clips="$unk" -v noise_samples=$((noise_s * 16000)) -v noises="$kNoises" \
       -v voices_out="$work/voice_splits.tsv" \
       -f "$root/tools/speech_data/plan.awk" "${inputs[@]}" > "$plan"
@@ -242,7 +251,7 @@ if ((check)); then  # byte-identity check: tiny sets twice, with 1 and 2 workers
   bash "$0" "${kinds[@]}" --tiny --seed "$seed" --jobs 2 --out "$t/b" >/dev/null
   if diff -r "$t/a" "$t/b" >/dev/null; then
     echo "[speech-data] check: identical ($(cat "$t"/a/*/SHA256SUMS | wc -l) files)" >&2
-    for d in "$t"/a/*; do echo "$(basename "$d") $(sha256sum < "$d/SHA256SUMS" | cut -c1-16)"; done
+    for d in "$t"/a/*/; do echo "$(basename "$d") $(sha256sum < "$d/SHA256SUMS" | cut -c1-16)"; done
     exit 0
   fi
   echo "[speech-data] check: the two runs differ:" >&2; diff -rq "$t/a" "$t/b" >&2 || true; exit 1

@@ -35,7 +35,8 @@ std::vector<std::string> next_record(const std::string& s, size_t& pos, int& lin
         quoted = false;
       }
     } else if (c == '"') {
-      if (was_quoted || !trim_blanks(cur).empty()) throw InputError(where(path, line) + "stray quote inside a field");
+      if (was_quoted || !trim_blanks(cur).empty())
+        throw InputError(where(path, line) + "stray quote inside a field");
       cur.clear();
       quoted = was_quoted = true;
     } else if (c == ',' || c == '\n') {
@@ -48,7 +49,8 @@ std::vector<std::string> next_record(const std::string& s, size_t& pos, int& lin
         return fields;
       }
     } else if (was_quoted) {
-      if (c != ' ' && c != '\t' && c != '\r') throw InputError(where(path, line) + "text after a closing quote");
+      if (c != ' ' && c != '\t' && c != '\r')
+        throw InputError(where(path, line) + "text after a closing quote");
     } else {
       cur.push_back(c);
     }

@@ -37,13 +37,15 @@ bool has_wav_extension(const fs::path& p) {
   return ext == ".wav";
 }
 
-// Names of the .wav files (or of the sub-folders) directly in `dir`, sorted so that listings are reproducible.
+// Names of the .wav files (or of the sub-folders) directly in `dir`, sorted so that listings are
+// reproducible.
 std::vector<std::string> sorted_entries(const std::string& dir, bool folders) {
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(dir)) {
     const auto name = e.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
-    if (folders ? e.is_directory() : (e.is_regular_file() && has_wav_extension(e.path()))) names.push_back(name);
+    if (folders ? e.is_directory() : (e.is_regular_file() && has_wav_extension(e.path())))
+      names.push_back(name);
   }
   std::sort(names.begin(), names.end());
   return names;
@@ -58,7 +60,8 @@ bool inside_corpus(const std::string& rel) {
 // A split list: corpus-relative paths, one a line -> {path: line}. Every entry must name an existing file.
 std::map<std::string, int> read_split_list(const std::string& dir, const std::string& name) {
   const auto path = join(dir, name);
-  if (!fs::is_regular_file(path)) throw InputError(path + ": missing (a Speech Commands folder lists its splits there)");
+  if (!fs::is_regular_file(path))
+    throw InputError(path + ": missing (a Speech Commands folder lists its splits there)");
   const auto contents = core::io::read_file(path);
   std::map<std::string, int> entries;
   size_t pos = 0;
@@ -70,8 +73,7 @@ std::map<std::string, int> read_split_list(const std::string& dir, const std::st
     while (!entry.empty() && (entry.back() == '\r' || entry.back() == ' ')) entry.pop_back();
     if (entry.empty()) continue;
     const std::string where = path + ":" + std::to_string(line) + ": ";
-    if (!inside_corpus(entry))
-      throw InputError(where + "'" + entry + "' is not a path inside the corpus");
+    if (!inside_corpus(entry)) throw InputError(where + "'" + entry + "' is not a path inside the corpus");
     if (!fs::is_regular_file(join(dir, entry))) throw InputError(where + "'" + entry + "' does not exist");
     if (!entries.emplace(entry, line).second) throw InputError(where + "'" + entry + "' is listed twice");
   }
@@ -100,13 +102,16 @@ void add_noise_windows(const std::vector<std::string>& noise_files, SpeechSplits
   }
 }
 
-uint32_t le32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24; }
+uint32_t le32(const unsigned char* p) {
+  return p[0] | p[1] << 8 | p[2] << 16 | static_cast<uint32_t>(p[3]) << 24;
+}
 uint32_t le16(const unsigned char* p) { return p[0] | p[1] << 8; }
 
 }  // namespace
 
 const std::vector<std::string>& speech_commands_keywords() {
-  static const std::vector<std::string> words = {"yes", "no", "up", "down", "left", "right", "on", "off", "stop", "go"};
+  static const std::vector<std::string> words = {"yes",   "no", "up",  "down", "left",
+                                                 "right", "on", "off", "stop", "go"};
   return words;
 }
 
@@ -126,7 +131,8 @@ SpeechSplits read_speech_commands(const std::string& dir, const std::vector<std:
   for (const auto& folder : sorted_entries(dir, /*folders=*/true)) {
     const auto folder_path = join(dir, folder);
     if (folder == kBackgroundNoise) {
-      for (const auto& f : sorted_entries(folder_path, false)) out.background_noise.push_back(join(folder_path, f));
+      for (const auto& f : sorted_entries(folder_path, false))
+        out.background_noise.push_back(join(folder_path, f));
       continue;
     }
     const bool silence = folder == kSilenceLabel;
@@ -162,10 +168,12 @@ SpeechSplits read_fluent_speech_commands(const std::string& dir) {
       const auto& f = row.fields;
       for (const size_t c : {path_col, speaker_col, action_col, object_col, location_col})
         if (f[c].empty()) throw InputError(where + "empty '" + table.header[c] + "'");
-      if (!inside_corpus(f[path_col])) throw InputError(where + "'" + f[path_col] + "' is not a path inside the corpus");
+      if (!inside_corpus(f[path_col]))
+        throw InputError(where + "'" + f[path_col] + "' is not a path inside the corpus");
       const auto wav = join(dir, f[path_col]);
       if (!fs::is_regular_file(wav)) throw InputError(where + "'" + f[path_col] + "' does not exist");
-      split->push_back({wav, f[action_col] + "|" + f[object_col] + "|" + f[location_col], f[speaker_col], f[text_col]});
+      split->push_back(
+          {wav, f[action_col] + "|" + f[object_col] + "|" + f[location_col], f[speaker_col], f[text_col]});
     }
   }
   return out;
@@ -174,9 +182,12 @@ SpeechSplits read_fluent_speech_commands(const std::string& dir) {
 double wav_duration_seconds(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path + ": cannot open");
-  const auto bad = [&](const std::string& why) { return InputError(path + ": not a usable WAV file (" + why + ")"); };
+  const auto bad = [&](const std::string& why) {
+    return InputError(path + ": not a usable WAV file (" + why + ")");
+  };
   unsigned char head[12];
-  if (!in.read(reinterpret_cast<char*>(head), 12) || std::memcmp(head, "RIFF", 4) || std::memcmp(head + 8, "WAVE", 4))
+  if (!in.read(reinterpret_cast<char*>(head), 12) || std::memcmp(head, "RIFF", 4) ||
+      std::memcmp(head + 8, "WAVE", 4))
     throw bad("no RIFF/WAVE header");
   uint32_t rate = 0, block_align = 0;
   for (;;) {

@@ -1,5 +1,5 @@
-// Readers of the Speech Commands and Fluent Speech Commands layouts (recipes/common/speech_data.h) on tiny fake
-// corpora, their error cases, and the synthetic-set generator (scripts/make_speech_data.sh) end to end.
+// Readers of the Speech Commands and Fluent Speech Commands layouts (recipes/common/speech_data.h) on tiny
+// fake corpora, their error cases, and the synthetic-set generator (scripts/make_speech_data.sh) end to end.
 #include "recipes/common/speech_data.h"
 
 #include <gtest/gtest.h>
@@ -36,15 +36,17 @@ std::string le(uint32_t v, int bytes) {
   return s;
 }
 
-// A 16-bit mono PCM WAV of `samples` zeros; `extra_chunk` puts a LIST chunk before the data, `streamed` leaves the
-// data size 0xFFFFFFFF as a writer that could not seek back does.
+// A 16-bit mono PCM WAV of `samples` zeros; `extra_chunk` puts a LIST chunk before the data, `streamed`
+// leaves the data size 0xFFFFFFFF as a writer that could not seek back does.
 void write_wav(const std::string& path, uint32_t samples, uint32_t rate = 16000, bool extra_chunk = false,
                bool streamed = false) {
   const std::string list = extra_chunk ? "LIST" + le(5, 4) + "INFOx" + std::string(1, '\0') : "";
-  const std::string fmt = "fmt " + le(16, 4) + le(1, 2) + le(1, 2) + le(rate, 4) + le(rate * 2, 4) + le(2, 2) + le(16, 2);
-  const std::string data = "data" + le(streamed ? 0xFFFFFFFFu : samples * 2, 4) + std::string(samples * 2, '\0');
-  write_file(path, "RIFF" + le(static_cast<uint32_t>(4 + fmt.size() + list.size() + data.size()), 4) + "WAVE" + fmt +
-                       list + data);
+  const std::string fmt =
+      "fmt " + le(16, 4) + le(1, 2) + le(1, 2) + le(rate, 4) + le(rate * 2, 4) + le(2, 2) + le(16, 2);
+  const std::string data =
+      "data" + le(streamed ? 0xFFFFFFFFu : samples * 2, 4) + std::string(samples * 2, '\0');
+  write_file(path, "RIFF" + le(static_cast<uint32_t>(4 + fmt.size() + list.size() + data.size()), 4) +
+                       "WAVE" + fmt + list + data);
 }
 
 // Expects `f` to throw InputError whose message contains `needle`.
@@ -65,9 +67,9 @@ std::multiset<std::string> labels(const std::vector<SpeechExample>& v) {
 
 // yes: 3 speakers, no: 2, bed (an unknown word): 1, 2.5 s of background noise; one yes/no clip per list.
 void make_speech_commands(const TempDir& t) {
-  for (const char* f : {"yes/aa11_nohash_0.wav", "yes/aa11_nohash_1.wav", "yes/bb22_nohash_0.wav",
-                        "yes/cc33_nohash_0.wav", "no/aa11_nohash_0.wav", "no/dd44_nohash_0.wav",
-                        "bed/ee55_nohash_0.wav"})
+  for (const char* f :
+       {"yes/aa11_nohash_0.wav", "yes/aa11_nohash_1.wav", "yes/bb22_nohash_0.wav", "yes/cc33_nohash_0.wav",
+        "no/aa11_nohash_0.wav", "no/dd44_nohash_0.wav", "bed/ee55_nohash_0.wav"})
     write_wav(t / f, 16000);
   write_file(t / "yes/README.txt", "not audio");
   write_wav(t / "_background_noise_/white_noise.wav", 40000);
@@ -100,10 +102,12 @@ TEST(SpeechCommandsReader, UnknownWordsAndSilenceWindowsFromTheBackgroundNoise) 
   make_speech_commands(t);
   write_wav(t / "_background_noise_/pink_noise.wav", 16000 * 10 + 5);  // 10 whole seconds: 8 train, 1 + 1
   const auto s = read_speech_commands(t.path().string(), {"yes", "no"}, /*include_silence_unknown=*/true);
-  EXPECT_EQ(labels(s.train), (std::multiset<std::string>{"no", "yes", "yes", "_unknown_", "_silence_", "_silence_",
-                                                           "_silence_", "_silence_", "_silence_", "_silence_",
-                                                           "_silence_", "_silence_", "_silence_", "_silence_"}));
-  const auto unknown = std::find_if(s.train.begin(), s.train.end(), [](auto& e) { return e.label == kUnknownLabel; });
+  EXPECT_EQ(labels(s.train),
+            (std::multiset<std::string>{"no", "yes", "yes", "_unknown_", "_silence_", "_silence_",
+                                        "_silence_", "_silence_", "_silence_", "_silence_", "_silence_",
+                                        "_silence_", "_silence_", "_silence_"}));
+  const auto unknown =
+      std::find_if(s.train.begin(), s.train.end(), [](auto& e) { return e.label == kUnknownLabel; });
   EXPECT_EQ(unknown->transcription, "bed");
   EXPECT_EQ(unknown->speaker, "ee55");
   ASSERT_EQ(s.validation.size(), 3u);  // yes, no, pink second 8
@@ -135,7 +139,9 @@ TEST(SpeechCommandsReader, BadLayoutsAreInputErrorsNamingThePlace) {
   TempDir t;
   make_speech_commands(t);
   const auto dir = t.path().string();
-  const auto read = [&](std::vector<std::string> words) { return [=] { read_speech_commands(dir, words, true); }; };
+  const auto read = [&](std::vector<std::string> words) {
+    return [=] { read_speech_commands(dir, words, true); };
+  };
   expect_input_error([&] { read_speech_commands(t / "nope", {"yes"}, true); }, t / "nope");
   expect_input_error(read({}), "no keywords");
   expect_input_error(read({"yes", "yes"}), "'yes' given twice");
@@ -144,15 +150,18 @@ TEST(SpeechCommandsReader, BadLayoutsAreInputErrorsNamingThePlace) {
   write_file(t / "validation_list.txt", "yes/bb22_nohash_0.wav\nyes/gone_nohash_0.wav\n");
   expect_input_error(read({"yes"}), t / "validation_list.txt" + ":2: 'yes/gone_nohash_0.wav' does not exist");
   write_file(t / "validation_list.txt", "../outside.wav\n");
-  expect_input_error(read({"yes"}), "validation_list.txt:1: '../outside.wav' is not a path inside the corpus");
+  expect_input_error(read({"yes"}),
+                     "validation_list.txt:1: '../outside.wav' is not a path inside the corpus");
   write_file(t / "validation_list.txt", "yes/cc33_nohash_0.wav\n");
-  expect_input_error(read({"yes"}), "testing_list.txt:1: 'yes/cc33_nohash_0.wav' is in validation_list.txt too");
+  expect_input_error(read({"yes"}),
+                     "testing_list.txt:1: 'yes/cc33_nohash_0.wav' is in validation_list.txt too");
   write_file(t / "validation_list.txt", "yes/bb22_nohash_0.wav\nyes/bb22_nohash_0.wav\n");
   expect_input_error(read({"yes"}), "validation_list.txt:2: 'yes/bb22_nohash_0.wav' is listed twice");
   fs::remove(t / "validation_list.txt");
   expect_input_error(read({"yes"}), t / "validation_list.txt" + ": missing");
   write_file(t / "validation_list.txt", "");
-  write_file(t / "_background_noise_/white_noise.wav", "RIFF0000AVI LIST");  // not a WAV: silence cannot be cut
+  write_file(t / "_background_noise_/white_noise.wav",
+             "RIFF0000AVI LIST");  // not a WAV: silence cannot be cut
   expect_input_error(read({"yes"}), "white_noise.wav: not a usable WAV file");
   EXPECT_NO_THROW(read_speech_commands(dir, {"yes"}, /*include_silence_unknown=*/false));  // noise not needed
 }
@@ -178,10 +187,13 @@ void make_fluent(const TempDir& t) {
                         "wavs/speakers/s1/d.wav"})
     write_wav(t / f, 20000);
   const std::string header = ",path,speakerId,transcription,action,object,location\n";
-  write_file(t / "data/train_data.csv", header + "0,wavs/speakers/s1/a.wav,s1,Turn on the lights,activate,lights,none\n" +
-                                            "1,wavs/speakers/s1/d.wav,s1,\"Lights on, kitchen\",activate,lights,kitchen\n");
-  write_file(t / "data/valid_data.csv", header + "0,wavs/speakers/s2/b.wav,s2,Change language,change language,none,none\n");
-  write_file(t / "data/test_data.csv", header + "0,wavs/speakers/s3/c.wav,s3,\"Say \"\"bring\"\" shoes\",bring,shoes,none");
+  write_file(t / "data/train_data.csv",
+             header + "0,wavs/speakers/s1/a.wav,s1,Turn on the lights,activate,lights,none\n" +
+                 "1,wavs/speakers/s1/d.wav,s1,\"Lights on, kitchen\",activate,lights,kitchen\n");
+  write_file(t / "data/valid_data.csv",
+             header + "0,wavs/speakers/s2/b.wav,s2,Change language,change language,none,none\n");
+  write_file(t / "data/test_data.csv",
+             header + "0,wavs/speakers/s3/c.wav,s3,\"Say \"\"bring\"\" shoes\",bring,shoes,none");
 }
 
 TEST(FluentSpeechCommandsReader, ReadsTheThreeCsvs) {
@@ -216,7 +228,8 @@ TEST(FluentSpeechCommandsReader, BadInputIsAnInputErrorNamingFileAndLine) {
   expect_input_error(read, csv + ":2: empty 'action'");
   write_file(csv, header + "0,/etc/passwd,s2,Lamp on,activate,lamp,none\n");
   expect_input_error(read, csv + ":2: '/etc/passwd' is not a path inside the corpus");
-  write_file(csv, "path,speakerId,transcription,action,object\nwavs/speakers/s2/b.wav,s2,Lamp,activate,lamp\n");
+  write_file(csv,
+             "path,speakerId,transcription,action,object\nwavs/speakers/s2/b.wav,s2,Lamp,activate,lamp\n");
   expect_input_error(read, csv + ": the header row has no 'location' column");
   write_file(csv, header + "0,wavs/speakers/s2/b.wav,s2,\"Lamp on,activate,lamp,none\n");
   expect_input_error(read, csv + ":2: unterminated quoted field");
@@ -226,7 +239,10 @@ TEST(FluentSpeechCommandsReader, BadInputIsAnInputErrorNamingFileAndLine) {
 }
 
 TEST(CsvTable, QuotingBlankLinesAndErrors) {
-  const auto t = parse_csv_table("\xEF\xBB\xBF" "a, b ,c\r\n\n1,\" x,\"\"y\"\"\n z\",3\r\n", "t.csv");
+  const auto t = parse_csv_table(
+      "\xEF\xBB\xBF"
+      "a, b ,c\r\n\n1,\" x,\"\"y\"\"\n z\",3\r\n",
+      "t.csv");
   EXPECT_EQ(t.header, (std::vector<std::string>{"a", "b", "c"}));
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(t.rows[0].line, 3);
@@ -235,10 +251,13 @@ TEST(CsvTable, QuotingBlankLinesAndErrors) {
   expect_input_error([&] { t.column("d"); }, "t.csv: the header row has no 'd' column");
   expect_input_error([] { parse_csv_table("\n\n", "e.csv"); }, "e.csv: empty CSV file");
   expect_input_error([] { parse_csv_table("a,b\nx\"y\",2\n", "q.csv"); }, "q.csv:2: stray quote");
-  expect_input_error([] { parse_csv_table("a,b\n\"x\"y,2\n", "q.csv"); }, "q.csv:2: text after a closing quote");
+  expect_input_error([] { parse_csv_table("a,b\n\"x\"y,2\n", "q.csv"); },
+                     "q.csv:2: text after a closing quote");
 }
 
-bool installed(const std::string& tool) { return std::system(("command -v " + tool + " >/dev/null").c_str()) == 0; }
+bool installed(const std::string& tool) {
+  return std::system(("command -v " + tool + " >/dev/null").c_str()) == 0;
+}
 
 std::map<std::string, std::string> files_under(const fs::path& dir) {  // relative path -> contents
   std::map<std::string, std::string> files;
@@ -261,12 +280,13 @@ bool disjoint(const std::set<std::string>& a, const std::set<std::string>& b) {
   return std::none_of(a.begin(), a.end(), [&](const std::string& x) { return b.count(x) > 0; });
 }
 
-// The generator end to end, kept to seconds: a small keyword set twice (2 workers, then 3) must be identical to
-// the byte, split its voices and read back through the Speech Commands reader; a one-clip-per-intent set must read
-// back through the FSC reader.
+// The generator end to end, kept to seconds: a small keyword set twice (2 workers, then 3) must be identical
+// to the byte, split its voices and read back through the Speech Commands reader; a one-clip-per-intent set
+// must read back through the FSC reader.
 TEST(SpeechDataGenerator, SmallSetsAreByteReproducibleVoiceDisjointAndReadable) {
   for (const char* tool : {"espeak-ng", "sox", "flite"})
-    if (!installed(tool)) GTEST_SKIP() << tool << " is not installed (scripts/make_speech_data.sh installs it)";
+    if (!installed(tool))
+      GTEST_SKIP() << tool << " is not installed (scripts/make_speech_data.sh installs it)";
   TempDir t;
   const std::string script = std::string(SOFTPROMPT_SOURCE_DIR) + "/scripts/make_speech_data.sh";
   const auto generate = [&](const std::string& args) {

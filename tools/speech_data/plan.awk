@@ -7,9 +7,10 @@
 # unknown word), noise_samples (length of each background-noise file), noises (their names, space-separated),
 # voices_out (optional: a file that receives "split<TAB>speaker" for every voice).
 # Output, one tab-separated row per clip (never an empty field: bash's `read` would merge the tabs):
-#   1 split  2 relpath  3 engine (espeak|flite|noise)  4 voice  5 accent  6 rate  7 pitch  8 text  9 noise
-#   10 noise_offset  11 noise_volume  12 peak_db  13 lead  14 tail  15 speaker  16 label  17 action  18 object
-#   19 location
+#   1 split  2 relpath  3 engine (espeak|flite|noise)  4 voice  5 accent  6 rate  7 pitch  8 text
+#   9 noise  10 noise_offset  11 noise_volume  12 speech_gain  13 lead  14 tail  15 speaker  16 label
+#   17 action  18 object  19 location
+# speech_gain scales speech normalized to a -3 dBFS peak down to a peak of -3 .. -12 dBFS.
 # kws: `lead` is the per-mille position of the word inside its second; intents: lead/tail are the samples of
 # silence before/after the phrase. espeak: rate in words per minute, pitch 0-99; flite: rate is the duration
 # stretch, pitch the mean F0 in Hz.
@@ -19,9 +20,11 @@ BEGIN {
   n_keywords = split("yes no up down left right on off stop go", keywords, " ")
   n_unknown = split("bed bird cat dog happy house marvin sheila tree wow", unknown_words, " ")
   n_noise = split(noises, noise_names, " ")
-  n_levels = split("0.01 0.02 0.05 0.1 0.2", noise_levels, " ")          # speech: 20% clean, else one of these
+  n_levels = split("0.005 0.01 0.02 0.05 0.1", noise_levels, " ")       # speech: 20% clean, else one of these
   n_silence_levels = split("0 0.003 0.01 0.03 0.1 0.3 1", silence_levels, " ")  # silence: none to full noise
   split("train validation test", split_names, " ")
+  # 0 .. -9 dB as decimals, so that no libm can print them differently
+  n_gains = split("1.0000 0.8913 0.7943 0.7079 0.6310 0.5623 0.5012 0.4467 0.3981 0.3548", speech_gains, " ")
   if (kind != "kws" && kind != "intents") fail("kind must be kws or intents, not '" kind "'")
   if (clips < 1 || unknown_clips < 0 || n_noise < 1 || noise_samples < 10 * 16000) fail("bad parameters")
 }
@@ -73,21 +76,29 @@ function split_of(j, n,   n_val, n_test) {
 }
 
 # One spoken clip by voice v (already drawn from split s's pool).
-function emit_speech(s, v, rel, text, label, action, object, location, lead, tail, min_speed, max_speed,   acc, rate, pitch, noise, off, vol) {
+# Draws happen one per statement: POSIX leaves the evaluation order of arguments open, and the plan must not
+# depend on the awk.
+function emit_speech(s, v, rel, text, label, action, object, location, lead, tail, min_speed, max_speed,
+                     acc, rate, pitch, noise, off, vol, gain) {
   if (voice_engine[v] == "espeak") {
-    acc = accents[rint(n_accents) + 1]; rate = min_speed + rint(max_speed - min_speed + 1); pitch = 10 + rint(81)
+    acc = accents[rint(n_accents) + 1]
+    rate = min_speed + rint(max_speed - min_speed + 1)
+    pitch = 10 + rint(81)
   } else {
     acc = "-"; rate = sprintf("%.2f", 0.8 + rint(61) / 100); pitch = 80 + rint(121)
   }
   noise = "-"; off = 0; vol = 0
   if (rint(5) > 0) {
-    noise = noise_names[rint(n_noise) + 1]; off = rint(noise_samples - 8 * 16000); vol = noise_levels[rint(n_levels) + 1]
+    noise = noise_names[rint(n_noise) + 1]
+    off = rint(noise_samples - 8 * 16000)
+    vol = noise_levels[rint(n_levels) + 1]
   }
-  print split_names[s], rel, voice_engine[v], voice_arg[v], acc, rate, pitch, text, noise, off, vol, -3 - rint(10), \
+  gain = speech_gains[rint(n_gains) + 1]
+  print split_names[s], rel, voice_engine[v], voice_arg[v], acc, rate, pitch, text, noise, off, vol, gain, \
         lead, tail, voice_id[v], label, action, object, location
 }
 
-function plan_kws(   w, word, n, j, s, v, noise) {
+function plan_kws(   w, word, n, j, s, v, k, lead, noise, off, level) {
   for (w = 1; w <= n_keywords + n_unknown; w++) {
     word = w <= n_keywords ? keywords[w] : unknown_words[w - n_keywords]
     n = w <= n_keywords ? clips : unknown_clips
@@ -95,17 +106,23 @@ function plan_kws(   w, word, n, j, s, v, noise) {
       s = split_of(j, n); v = pool[s, rint(pool_size[s]) + 1]
       # "<speaker>_nohash_<k>.wav" as in Speech Commands: k counts this speaker's takes of the word.
       k = taken[word, voice_id[v]]++
-      emit_speech(s, v, word "/" voice_id[v] "_nohash_" k ".wav", word, word, "-", "-", "-", rint(1001), 0, 90, 220)
+      lead = rint(1001)
+      emit_speech(s, v, word "/" voice_id[v] "_nohash_" k ".wav", word, word, "-", "-", "-", lead, 0, 90, 220)
     }
   }
-  for (j = 1; j <= clips; j++) {  # silence: a second of background noise at a random level (0 = digital silence)
-    s = split_of(j, clips); noise = noise_names[rint(n_noise) + 1]; k = taken["_silence_", noise]++
-    print split_names[s], "_silence_/" noise "_nohash_" k ".wav", "noise", "-", "-", 0, 0, "-", noise, \
-          rint(noise_samples - 16000), silence_levels[rint(n_silence_levels) + 1], 0, 0, 0, noise, "_silence_", "-", "-", "-"
+  # Silence: a second of background noise at a level from 0 (digital silence) up.
+  for (j = 1; j <= clips; j++) {
+    s = split_of(j, clips)
+    noise = noise_names[rint(n_noise) + 1]
+    k = taken["_silence_", noise]++
+    off = rint(noise_samples - 16000)
+    level = silence_levels[rint(n_silence_levels) + 1]
+    print split_names[s], "_silence_/" noise "_nohash_" k ".wav", "noise", "-", "-", 0, 0, "-", noise, off, \
+          level, 0, 0, 0, noise, "_silence_", "-", "-", "-"
   }
 }
 
-function plan_intents(   i, j, s, v, text, id) {
+function plan_intents(   i, j, s, v, text, id, lead, tail) {
   if (!n_intents) fail("no intents read")
   for (i = 1; i <= n_intents; i++) {
     for (j = 1; j <= clips; j++) {
@@ -113,8 +130,10 @@ function plan_intents(   i, j, s, v, text, id) {
       text = phrasing[i, rint(n_phrasings[i]) + 1]
       text = toupper(substr(text, 1, 1)) substr(text, 2)  # FSC transcriptions start with a capital
       id = sprintf("%s/%s/%02d%04d", "wavs/speakers", voice_id[v], i, j)
+      lead = 800 + rint(4001)
+      tail = 800 + rint(4001)
       emit_speech(s, v, id ".wav", text, intent_action[i] "|" intent_object[i] "|" intent_location[i], \
-                  intent_action[i], intent_object[i], intent_location[i], 800 + rint(4001), 800 + rint(4001), 120, 220)
+                  intent_action[i], intent_object[i], intent_location[i], lead, tail, 120, 220)
     }
   }
 }
