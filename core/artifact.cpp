@@ -6,6 +6,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "core/errors.h"
@@ -17,6 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kSaveIdKey = "softprompt.save_id";
+constexpr const char* kManifestKey = "softprompt.manifest";
 constexpr const char* kFormatKey = "format";
 
 std::string utc_now() {
@@ -35,6 +37,11 @@ std::string random_id() {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen()));
   return buf;
+}
+
+std::function<void(const std::string&)> warner(const LoadOptions& options) {
+  if (options.warn) return options.warn;
+  return [](const std::string& msg) { std::cerr << "warning: " << msg << "\n"; };
 }
 
 void validate_for_save(const Manifest& m, const io::TensorMap& tensors, const std::string& label) {
@@ -84,12 +91,15 @@ Manifest save_artifact(const std::string& path, const io::TensorMap& tensors, Ma
 
   // Serialize everything first: a failure here (a bad dtype, a device error) touches no file.
   std::vector<std::pair<std::string, std::string>> files;
+  const std::string manifest_text = manifest_to_json(m).dump(2) + "\n";
+  // The tensor file embeds its own manifest, so it stays usable whatever happens to the .json beside it.
   files.emplace_back(p.tensors, io::serialize_safetensors(tensors, {{kFormatKey, kArtifactFormat},
-                                                                   {kSaveIdKey, m.save_id}}));
+                                                                   {kSaveIdKey, m.save_id},
+                                                                   {kManifestKey, manifest_text}}));
   if (!options.config_yaml.empty()) files.emplace_back(p.config, options.config_yaml);
   // The manifest is published last: a crash before its rename leaves the old manifest, which the new
   // tensors' save_id then contradicts (refused on load), never a manifest describing missing tensors.
-  files.emplace_back(p.manifest, manifest_to_json(m).dump(2) + "\n");
+  files.emplace_back(p.manifest, manifest_text);
   io::write_files_atomically(files);
   return m;
 }
@@ -102,7 +112,7 @@ Manifest load_manifest(const std::string& path) {
 
 void check_backbone(const Manifest& m, const std::string& label, const LoadOptions& options) {
   if (options.backbone_hash.empty()) return;
-  auto warn = options.warn ? options.warn : [](const std::string& msg) { std::cerr << "warning: " << msg << "\n"; };
+  const auto warn = warner(options);
   const std::string loaded = "'" + (options.backbone_id.empty() ? std::string("?") : options.backbone_id) +
                              "' (weights hash " + options.backbone_hash + ")";
   if (m.backbone.weights_hash.empty()) {
@@ -120,18 +130,43 @@ void check_backbone(const Manifest& m, const std::string& label, const LoadOptio
 Artifact load_artifact(const std::string& path, const LoadOptions& options) {
   Artifact a;
   a.paths = artifact_paths(path);
-  a.manifest = load_manifest(path);
   const auto& p = a.paths;
+  const bool has_manifest = fs::exists(p.manifest);
+  if (!has_manifest && !fs::exists(p.tensors))
+    throw IoError("no artifact at '" + p.stem + "' (neither '" + p.manifest + "' nor '" + p.tensors + "' exists)");
   if (!fs::exists(p.tensors))
     throw IoError("artifact tensors '" + p.tensors + "' do not exist (manifest '" + p.manifest + "')");
   const io::SafetensorsFile file(p.tensors);
   const auto& meta = file.metadata();
   const auto id = meta.find(kSaveIdKey);
   const std::string file_id = id == meta.end() ? "" : id->second;
-  if (file_id != a.manifest.save_id)
-    throw InputError("'" + p.manifest + "' and '" + p.tensors + "' are not from the same save (save_id '" +
-                     a.manifest.save_id + "' vs '" + file_id +
-                     "'): an interrupted save or files mixed from two runs");
+  // The manifest the tensor file carries (parsed only when the .json cannot be used).
+  auto embedded = [&]() -> std::optional<Manifest> {
+    const auto it = meta.find(kManifestKey);
+    if (it == meta.end()) return std::nullopt;
+    Manifest m = manifest_from_text(it->second, p.tensors + " (embedded manifest)");
+    return m.save_id == file_id ? std::optional<Manifest>(m) : std::nullopt;
+  };
+  const auto warn = warner(options);
+  if (has_manifest) {
+    a.manifest = manifest_from_text(io::read_file(p.manifest), p.manifest);
+    if (a.manifest.save_id != file_id) {
+      // A crash between the renames of a save leaves the new tensors beside the old .json.
+      const auto own = embedded();
+      if (!own)
+        throw InputError("'" + p.manifest + "' and '" + p.tensors + "' are not from the same save (save_id '" +
+                         a.manifest.save_id + "' vs '" + file_id + "') and the tensors carry no manifest");
+      warn("'" + p.manifest + "' is stale (save_id " + a.manifest.save_id + ", tensors " + file_id +
+           ": an interrupted save or files from two runs); using the manifest stored in '" + p.tensors + "'");
+      a.manifest = *own;
+    }
+  } else {
+    const auto own = embedded();
+    if (!own) throw IoError("artifact manifest '" + p.manifest + "' does not exist");
+    warn("'" + p.manifest + "' is missing (an interrupted first save?); using the manifest stored in '" +
+         p.tensors + "'");
+    a.manifest = *own;
+  }
   for (const auto& [name, spec] : a.manifest.tensors) {
     if (!file.contains(name))
       throw InputError("'" + p.tensors + "': tensor '" + name + "' named by the manifest is missing");

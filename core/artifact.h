@@ -2,10 +2,12 @@
 // Prompt artifacts: a trained prompt is `<name>.safetensors` (only the trainable tensors) plus `<name>.json`
 // (the Manifest, core/artifact_manifest.h), and optionally `<name>.config.yaml` (the resolved recipe config).
 //
-// Saving publishes every file atomically and together (core/io/atomic_file.h): an interrupted save leaves the
-// previous artifact intact and no temporary files. Both files carry the same random save_id (the manifest's
-// key, the safetensors' metadata), so a pair that did not come from one save (a crash between the renames,
-// files copied from two runs) is refused on load instead of silently mixing tensors and metadata.
+// Saving publishes every file atomically and together (core/io/atomic_file.h): a save that fails leaves the
+// previous artifact intact and no temporary files. Both files carry the same random save_id, and the tensor
+// file also embeds its manifest (safetensors metadata "softprompt.save_id", "softprompt.manifest"), renamed
+// into place before the .json. So a process killed between the renames leaves new tensors beside a stale
+// .json: load notices the save_id mismatch and uses the tensor file's own manifest (with a warning); tensors
+// and metadata of two saves are never mixed.
 //
 // Loading validates everything before returning: the format and version, that every tensor the manifest
 // names exists with the dtype and shape it states (and no other), the save_id pairing, and the backbone's
@@ -55,9 +57,10 @@ struct Artifact {
 };
 
 // Throws IoError (a file cannot be read) or InputError (malformed, inconsistent, or for another backbone),
-// naming the file and the problem.
+// naming the file and the problem. A stale or missing .json beside a tensor file with an embedded manifest is
+// recovered from that manifest, with a warning through options.warn.
 Artifact load_artifact(const std::string& path, const LoadOptions& options = {});
-// The manifest alone (no tensors read, no backbone check).
+// The .json manifest alone (no tensors read, no backbone check, no recovery of a stale .json).
 Manifest load_manifest(const std::string& path);
 
 // The backbone check of load_artifact, for callers that load the manifest first. `label` names the artifact.

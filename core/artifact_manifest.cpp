@@ -200,7 +200,11 @@ std::string describe_manifest(const Manifest& m) {
   auto row = [&](const std::string& name, const std::string& value) {
     if (!value.empty()) out << std::left << std::setw(12) << name << value << "\n";
   };
-  row("method", m.method + (m.method_options.empty() ? "" : " " + m.method_options.dump()));
+  nlohmann::json options = m.method_options;
+  const bool from_peft = options.contains("peft_config");
+  options.erase("peft_config");  // the imported adapter's config: kept for re-export, too long for the table
+  row("method", m.method + (options.empty() ? "" : " " + options.dump()) +
+                    (from_peft ? " (PEFT adapter config kept)" : ""));
   std::string slots;
   for (const auto& s : m.slots) slots += (slots.empty() ? "" : ", ") + s;
   row("slots", slots);
