@@ -16,7 +16,7 @@ AttentionImpl::AttentionImpl(const Config& config, int64_t layer_idx)
 }
 
 at::Tensor AttentionImpl::split_heads(const at::Tensor& x) const {
-  return x.view({x.size(0), x.size(1), n_head_, n_embd_ / n_head_}).transpose(1, 2);
+  return x.reshape({x.size(0), x.size(1), n_head_, n_embd_ / n_head_}).transpose(1, 2);
 }
 
 std::pair<at::Tensor, at::Tensor> AttentionImpl::key_value(const at::Tensor& x) {
@@ -34,8 +34,8 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& bias,
                     prefix->value.sizes() == prefix->key.sizes(),
                 "gpt2 attention: prefix key/value must be [", b, ",P,", n_embd_, "], got ",
                 prefix->key.sizes(), " and ", prefix->value.sizes());
-    k = torch::cat({split_heads(prefix->key.to(k.scalar_type())), k}, /*dim=*/2);
-    v = torch::cat({split_heads(prefix->value.to(v.scalar_type())), v}, /*dim=*/2);
+    k = torch::cat({split_heads(prefix->key.to(k.device(), k.scalar_type())), k}, /*dim=*/2);
+    v = torch::cat({split_heads(prefix->value.to(v.device(), v.scalar_type())), v}, /*dim=*/2);
   }
   TORCH_CHECK(bias.size(-1) == k.size(2) && bias.size(-2) == t, "gpt2 attention: mask ", bias.sizes(),
               " does not fit ", t, " queries and ", k.size(2), " keys");
