@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -265,6 +266,25 @@ TEST(TrainerLoop, NanGradientIsDetected) {
   const auto msg = error_of([&] { Trainer(o).fit(task); });
   EXPECT_NE(msg.find("the gradient norm is NaN at step 3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("no checkpoint was written"), std::string::npos) << msg;
+}
+
+TEST(TrainerLoop, SignalStopsAfterTheCurrentStep) {
+  seed_everything(2);
+  toy::ToyTask task;
+  auto o = quiet();
+  o.max_steps = 20;
+  o.eval_every = -1;
+  Trainer trainer(o);
+  stop_on_signals(trainer);
+  trainer.set_step_callback([](const StepInfo& s) {
+    if (s.step == 3) std::raise(SIGINT);
+  });
+  auto r = trainer.fit(task);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_EQ(r.steps, 3);
+  EXPECT_NE(summary(r, o).find("training interrupted: 3/20 steps"), std::string::npos) << summary(r, o);
 }
 
 TEST(TrainerLoop, WritesJsonLinesMetrics) {

@@ -118,14 +118,20 @@ TEST(TrainerResume, StoppedAndResumedEqualsUninterrupted) {
 
 TEST(TrainerResume, CrashedAndResumedEqualsUninterrupted) {
   const auto dir_a = temp_dir("crash_a"), dir_b = temp_dir("crash_b");
-  const auto full = train(options(OptimizerKind::kAdafactor, dir_a));
+  auto o = options(OptimizerKind::kAdafactor, dir_a);
+  o.checkpoint_every = 4;  // checkpoints at 4, 8, 12; evaluations (best state) at 5, 10
+  const auto full = train(o);
   toy::ToyConfig crash;
-  crash.throw_at_call = 14;  // dies during step 14; the last checkpoint is step 10's
-  EXPECT_THROW(train(options(OptimizerKind::kAdafactor, dir_b), crash), std::runtime_error);
-  EXPECT_EQ(load_checkpoint(dir_b + "/last.ckpt").state.step, 10);
-  auto o = options(OptimizerKind::kAdafactor, dir_b);
+  crash.throw_at_call = 14;  // dies during step 14; the last checkpoint is step 12's
+  o.checkpoint_dir = dir_b;
+  EXPECT_THROW(train(o, crash), std::runtime_error);
+  const auto saved = load_checkpoint(dir_b + "/last.ckpt");
+  EXPECT_EQ(saved.state.step, 12);
+  EXPECT_EQ(saved.best.size(), 2u);  // the best state of step 5 or 10 travels in the checkpoint
   o.resume = true;
-  expect_same(train(o).final_state, full.final_state, "after crash");
+  const auto resumed = train(o);
+  expect_same(resumed.final_state, full.final_state, "after crash");
+  expect_same(resumed.best_state, full.best_state, "best after crash");
   fs::remove_all(dir_a);
   fs::remove_all(dir_b);
 }
