@@ -58,21 +58,23 @@ std::vector<Merge> parse_merges(std::string_view text, const std::string& label,
     if (line.empty()) continue;
     const size_t sp = line.find(' ');
     if (sp == 0 || sp == std::string_view::npos || line.find(' ', sp + 1) != std::string_view::npos)
-      throw InputError(label + ":" + std::to_string(line_no) + ": expected two symbols separated by one space, got '" +
-                       std::string(line) + "'");
+      throw InputError(label + ":" + std::to_string(line_no) +
+                       ": expected two symbols separated by one space, got '" + std::string(line) + "'");
     merges.emplace_back(std::string(line.substr(0, sp)), std::string(line.substr(sp + 1)));
   }
   return merges;
 }
 
-ByteLevelBpe::ByteLevelBpe(std::unordered_map<std::string, int64_t> vocab, std::vector<Merge> merges, Options opt)
+ByteLevelBpe::ByteLevelBpe(std::unordered_map<std::string, int64_t> vocab, std::vector<Merge> merges,
+                           Options opt)
     : opt_(std::move(opt)), vocab_(std::move(vocab)) {
   tokens_.assign(vocab_.size(), std::string());
   std::vector<bool> seen(vocab_.size(), false);
   for (const auto& [tok, id] : vocab_) {
     if (id < 0 || id >= static_cast<int64_t>(vocab_.size()) || seen[static_cast<size_t>(id)])
       throw InputError("BPE vocabulary: id " + std::to_string(id) + " of token '" + tok +
-                       "' is out of range or repeated (ids must be 0.." + std::to_string(vocab_.size() - 1) + ")");
+                       "' is out of range or repeated (ids must be 0.." + std::to_string(vocab_.size() - 1) +
+                       ")");
     seen[static_cast<size_t>(id)] = true;
     tokens_[static_cast<size_t>(id)] = tok;
   }
@@ -87,9 +89,24 @@ ByteLevelBpe::ByteLevelBpe(std::unordered_map<std::string, int64_t> vocab, std::
     if (!vocab_.count(a + b))
       throw InputError("BPE merge " + std::to_string(r) + " '" + a + " " + b + "' gives '" + a + b +
                        "', which is not in the vocabulary");
-    ranks_[a + " " + b] = static_cast<int>(r);  // a repeated pair takes its last rank, like Python's dict(zip())
+    ranks_[a + " " + b] =
+        static_cast<int>(r);  // a repeated pair takes its last rank, like Python's dict(zip())
   }
-  for (auto [b, cp] : byte_table()) char_to_byte_[static_cast<uint32_t>(cp)] = static_cast<unsigned char>(b);
+  std::unordered_map<char32_t, char> char_to_byte;
+  for (auto [b, cp] : byte_table()) char_to_byte[cp] = static_cast<char>(b);
+  token_bytes_.reserve(tokens_.size());
+  for (const auto& tok : tokens_) {
+    std::string bytes;
+    for (char32_t cp : decode_utf8(tok, "BPE vocabulary token")) {
+      auto it = char_to_byte.find(cp);
+      if (it != char_to_byte.end()) {
+        bytes.push_back(it->second);
+      } else {
+        append_utf8(bytes, cp);  // a character outside the byte alphabet stands for itself
+      }
+    }
+    token_bytes_.push_back(std::move(bytes));
+  }
 }
 
 int ByteLevelBpe::rank(const std::string& a, const std::string& b, std::string& key) const {
@@ -156,21 +173,16 @@ void ByteLevelBpe::encode_word(std::string_view word_bytes, Ids& out) const {
 std::string ByteLevelBpe::decode_bytes(const Ids& ids) const {
   std::string out;
   for (int64_t id : ids) {
-    for (char32_t cp : decode_utf8(token(id), "BPE token")) {
-      auto it = char_to_byte_.find(static_cast<uint32_t>(cp));
-      if (it != char_to_byte_.end()) {
-        out.push_back(static_cast<char>(it->second));
-      } else {
-        append_utf8(out, cp);  // a character outside the byte alphabet (not in the shipped vocabularies)
-      }
-    }
+    static_cast<void>(token(id));  // throws InputError when out of range
+    out += token_bytes_[static_cast<size_t>(id)];
   }
   return out;
 }
 
 const std::string& ByteLevelBpe::token(int64_t id) const {
   if (id < 0 || id >= size())
-    throw InputError("token id " + std::to_string(id) + " is out of range [0, " + std::to_string(size()) + ")");
+    throw InputError("token id " + std::to_string(id) + " is out of range [0, " + std::to_string(size()) +
+                     ")");
   return tokens_[static_cast<size_t>(id)];
 }
 

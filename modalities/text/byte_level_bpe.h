@@ -58,9 +58,9 @@ class ByteLevelBpe {
 
   Options opt_;
   std::unordered_map<std::string, int64_t> vocab_;
-  std::vector<std::string> tokens_;           // id -> token
+  std::vector<std::string> tokens_;             // id -> token
+  std::vector<std::string> token_bytes_;        // id -> the bytes it stands for
   std::unordered_map<std::string, int> ranks_;  // "a b" -> merge rank
-  std::unordered_map<uint32_t, unsigned char> char_to_byte_;
   mutable std::shared_mutex cache_mu_;
   mutable std::unordered_map<std::string, Ids> cache_;
 };

@@ -23,7 +23,8 @@ constexpr int64_t kMerges = 49152 - 256 - 2;  // merges[1:49152-256-2+1]
 // Python's str.isspace() (Unicode 14; White_Space plus the ASCII separators U+001C..U+001F).
 bool py_isspace(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 // re.sub(r'\s+', ' ', text).strip()
@@ -85,8 +86,8 @@ std::unique_ptr<ClipTokenizer> ClipTokenizer::from_file(const std::string& path)
 ClipTokenizer::ClipTokenizer(std::string_view merges_text, const std::string& label)
     : bpe_(make_bpe(merges_text, label)), splitter_(kPattern, /*case_insensitive=*/true) {
   if (bpe_.size() != 2 * 256 + kMerges + 2)
-    throw InputError(label + ": expected " + std::to_string(kMerges) + " merges after the header line, found " +
-                     std::to_string(bpe_.size() - 2 * 256 - 2));
+    throw InputError(label + ": expected " + std::to_string(kMerges) +
+                     " merges after the header line, found " + std::to_string(bpe_.size() - 2 * 256 - 2));
   sot_ = *bpe_.id(kStartOfText);
   eot_ = *bpe_.id(kEndOfText);
 }
@@ -139,7 +140,8 @@ SpecialTokens ClipTokenizer::special_tokens() const {
 }
 
 Ids ClipTokenizer::tokenize(std::string_view text, int64_t context_length, bool allow_truncation) const {
-  if (context_length < 2) throw InputError("CLIP tokenize: context_length must be >= 2, got " + std::to_string(context_length));
+  if (context_length < 2)
+    throw InputError("CLIP tokenize: context_length must be >= 2, got " + std::to_string(context_length));
   Ids ids = encode(text, /*add_special=*/true);
   if (static_cast<int64_t>(ids.size()) > context_length && !allow_truncation)
     throw InputError("CLIP tokenize: the text has " + std::to_string(ids.size()) +

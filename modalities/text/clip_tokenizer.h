@@ -7,9 +7,10 @@
 // lower(). ftfy is reproduced in part (see ftfy_lite.h). Of the fixture strings on which ftfy changes the ids
 // (clip_tokenizer/cases.json, ftfy_changes_ids), all five are matched: the decomposed accent (NFC), the
 // mojibake "cafÃ©" (whole-line Latin-1 -> UTF-8), the curly quotes (uncurl_quotes), the ligature + fullwidth
-// letters (fix_latin_ligatures, fix_character_width) and the terminal colour escapes (remove_terminal_escapes).
-// What is not reproduced: mojibake that ftfy only repairs through its badness heuristics (mixed with correct
-// text on one line, or from code pages other than Latin-1/Windows-1252); such text keeps its mojibake here.
+// letters (fix_latin_ligatures, fix_character_width) and the terminal colour escapes
+// (remove_terminal_escapes). What is not reproduced: mojibake that ftfy only repairs through its badness
+// heuristics (mixed with correct text on one line, or from code pages other than Latin-1/Windows-1252); such
+// text keeps its mojibake here.
 #include <memory>
 #include <string>
 
@@ -44,7 +45,8 @@ class ClipTokenizer final : public Tokenizer {
 
   // clip.tokenize([text], context_length, truncate)[0]: SOT ... EOT, then zeros up to context_length. A text
   // that does not fit throws InputError unless `allow_truncation`, which cuts it and puts EOT last.
-  Ids tokenize(std::string_view text, int64_t context_length = kContextLength, bool allow_truncation = false) const;
+  Ids tokenize(std::string_view text, int64_t context_length = kContextLength,
+               bool allow_truncation = false) const;
   // whitespace_clean(basic_clean(text)).lower(): the text the BPE sees (valid UTF-8 required).
   static std::string clean(std::string_view text);
 

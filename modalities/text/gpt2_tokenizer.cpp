@@ -51,12 +51,15 @@ std::unique_ptr<Gpt2Tokenizer> Gpt2Tokenizer::from_directory(const std::string& 
     }
   }
   if (vocab_path.empty())
-    throw IoError("'" + dir + "' is not a GPT-2 tokenizer directory: it needs vocab.json + merges.txt or encoder.json + vocab.bpe");
+    throw IoError(
+        "'" + dir +
+        "' is not a GPT-2 tokenizer directory: it needs vocab.json + merges.txt or encoder.json + vocab.bpe");
   const std::string merges_text = core::io::read_file(merges_path);
   validate_utf8(merges_text, merges_path);
   // The first line is "#version: 0.2"; the references drop it (split("\n")[1:-1]).
   const size_t first = merges_text.rfind("#version", 0) == 0 ? 1 : 0;
-  return std::make_unique<Gpt2Tokenizer>(parse_vocab(vocab_path), parse_merges(merges_text, merges_path, first));
+  return std::make_unique<Gpt2Tokenizer>(parse_vocab(vocab_path),
+                                         parse_merges(merges_text, merges_path, first));
 }
 
 Gpt2Tokenizer::Gpt2Tokenizer(std::unordered_map<std::string, int64_t> vocab, std::vector<Merge> merges)

@@ -71,8 +71,9 @@ bool is_invalid_codepoint(uint64_t v) {
 
 const char* find_html5_entity(std::string_view name) {
   const HtmlEntity* end = kHtml5Entities + kHtml5EntityCount;
-  const HtmlEntity* it = std::lower_bound(kHtml5Entities, end, name,
-                                          [](const HtmlEntity& e, std::string_view n) { return std::string_view(e.name) < n; });
+  const HtmlEntity* it =
+      std::lower_bound(kHtml5Entities, end, name,
+                       [](const HtmlEntity& e, std::string_view n) { return std::string_view(e.name) < n; });
   return it != end && std::string_view(it->name) == name ? it->value : nullptr;
 }
 

@@ -19,12 +19,15 @@ std::string to_utf8(const icu::UnicodeString& u) {
   return out;
 }
 
-std::string normalize(std::string_view s, const icu::Normalizer2* (*instance)(UErrorCode&), const char* name) {
+std::string normalize(std::string_view s, const icu::Normalizer2* (*instance)(UErrorCode&),
+                      const char* name) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* n = instance(status);
-  if (U_FAILURE(status)) throw InputError(std::string("ICU ") + name + " normalizer unavailable: " + u_errorName(status));
+  if (U_FAILURE(status))
+    throw InputError(std::string("ICU ") + name + " normalizer unavailable: " + u_errorName(status));
   icu::UnicodeString out = n->normalize(to_icu(s), status);
-  if (U_FAILURE(status)) throw InputError(std::string("ICU ") + name + " normalization failed: " + u_errorName(status));
+  if (U_FAILURE(status))
+    throw InputError(std::string("ICU ") + name + " normalization failed: " + u_errorName(status));
   return to_utf8(out);
 }
 

@@ -22,8 +22,8 @@ RegexSplitter::RegexSplitter(const std::string& pattern, bool case_insensitive) 
   UErrorCode status = U_ZERO_ERROR;
   UParseError where{};
   compiled_ = std::make_unique<Compiled>();
-  compiled_->pattern.reset(icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(pattern),
-                                            case_insensitive ? UREGEX_CASE_INSENSITIVE : 0, where, status));
+  compiled_->pattern.reset(icu::RegexPattern::compile(
+      icu::UnicodeString::fromUTF8(pattern), case_insensitive ? UREGEX_CASE_INSENSITIVE : 0, where, status));
   if (U_FAILURE(status) || !compiled_->pattern)
     throw InputError("bad tokenizer regex '" + pattern + "': " + u_errorName(status) + " at offset " +
                      std::to_string(where.offset));

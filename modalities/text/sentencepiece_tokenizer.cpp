@@ -37,7 +37,10 @@ std::vector<std::string> candidate_paths() {
   if (const char* env = std::getenv("SOFTPROMPT_SPM_MODULE"); env && *env) paths.emplace_back(env);
   char exe[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  if (n > 0) paths.push_back((std::filesystem::path(std::string(exe, static_cast<size_t>(n))).parent_path() / kModuleName).string());
+  if (n > 0)
+    paths.push_back(
+        (std::filesystem::path(std::string(exe, static_cast<size_t>(n))).parent_path() / kModuleName)
+            .string());
 #ifdef SOFTPROMPT_SPM_MODULE_BUILD_PATH
   paths.emplace_back(SOFTPROMPT_SPM_MODULE_BUILD_PATH);
 #endif
@@ -92,7 +95,9 @@ const SpmApi& api() {
   return a;
 }
 
-void to_string_sink(void* ctx, const char* data, size_t size) { static_cast<std::string*>(ctx)->append(data, size); }
+void to_string_sink(void* ctx, const char* data, size_t size) {
+  static_cast<std::string*>(ctx)->append(data, size);
+}
 void to_ids_sink(void* ctx, const int* ids, size_t n) {
   auto* v = static_cast<Ids*>(ctx);
   v->insert(v->end(), ids, ids + n);
@@ -107,14 +112,18 @@ std::optional<int64_t> special(void* p, int which) {
 std::map<std::string, std::string> trainer_flags(const SentencePieceTrainOptions& opt) {
   if (opt.model_prefix.empty()) throw InputError("sentencepiece training: model_prefix is empty");
   if (opt.vocab_size < 1 || opt.vocab_size > INT_MAX)
-    throw InputError("sentencepiece training: vocab_size must be positive, got " + std::to_string(opt.vocab_size));
-  if (opt.model_type != "unigram" && opt.model_type != "bpe" && opt.model_type != "char" && opt.model_type != "word")
-    throw InputError("sentencepiece training: model_type must be unigram, bpe, char or word, got '" + opt.model_type + "'");
+    throw InputError("sentencepiece training: vocab_size must be positive, got " +
+                     std::to_string(opt.vocab_size));
+  if (opt.model_type != "unigram" && opt.model_type != "bpe" && opt.model_type != "char" &&
+      opt.model_type != "word")
+    throw InputError("sentencepiece training: model_type must be unigram, bpe, char or word, got '" +
+                     opt.model_type + "'");
   if (!(opt.character_coverage > 0.0 && opt.character_coverage <= 1.0))
     throw InputError("sentencepiece training: character_coverage must be in (0, 1], got " +
                      std::to_string(opt.character_coverage));
   if (opt.num_threads < 1)
-    throw InputError("sentencepiece training: num_threads must be >= 1, got " + std::to_string(opt.num_threads));
+    throw InputError("sentencepiece training: num_threads must be >= 1, got " +
+                     std::to_string(opt.num_threads));
   std::string symbols;
   for (const auto& s : opt.user_defined_symbols) {
     if (s.empty() || s.find(',') != std::string::npos)
@@ -152,10 +161,11 @@ void train_sentencepiece(const SentencePieceTrainOptions& opt) {
     values.push_back(v.c_str());
   }
   std::string model, vocab, err;
-  if (api().train(keys.data(), values.data(), keys.size(), opt.seed, to_string_sink, &model, to_string_sink, &vocab,
-                  to_string_sink, &err) != 0)
+  if (api().train(keys.data(), values.data(), keys.size(), opt.seed, to_string_sink, &model, to_string_sink,
+                  &vocab, to_string_sink, &err) != 0)
     throw InputError("sentencepiece training on '" + opt.input + "' failed: " + err);
-  core::io::write_files_atomically({{opt.model_prefix + ".model", model}, {opt.model_prefix + ".vocab", vocab}});
+  core::io::write_files_atomically(
+      {{opt.model_prefix + ".model", model}, {opt.model_prefix + ".vocab", vocab}});
 }
 
 SentencePieceTokenizer::SentencePieceTokenizer(const std::string& model_path) : path_(model_path) {
@@ -203,8 +213,10 @@ int64_t SentencePieceTokenizer::vocab_size() const { return api().piece_size(pro
 
 std::string SentencePieceTokenizer::id_to_token(int64_t id) const {
   std::string piece;
-  if (id < 0 || id > INT_MAX || api().id_to_piece(processor_, static_cast<int>(id), to_string_sink, &piece) != 0)
-    throw InputError("token id " + std::to_string(id) + " is out of range [0, " + std::to_string(vocab_size()) + ")");
+  if (id < 0 || id > INT_MAX ||
+      api().id_to_piece(processor_, static_cast<int>(id), to_string_sink, &piece) != 0)
+    throw InputError("token id " + std::to_string(id) + " is out of range [0, " +
+                     std::to_string(vocab_size()) + ")");
   return piece;
 }
 

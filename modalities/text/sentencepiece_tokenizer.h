@@ -1,9 +1,9 @@
 #pragma once
-// sentencepiece (Kudo & Richardson 2018, "SentencePiece: A simple and language independent subword tokenizer")
-// behind the Tokenizer interface: load a .model, encode, decode, and train new models, all in process.
-// sentencepiece itself lives in the softprompt_spm module (modalities/text/spm_module), loaded at run time
-// with dlmopen into a link-map namespace of its own, because its protobuf and LibTorch's clash when they
-// share one (the process crashes before main). Never include <sentencepiece_processor.h> elsewhere.
+// sentencepiece (Kudo & Richardson 2018, "SentencePiece: A simple and language independent subword
+// tokenizer") behind the Tokenizer interface: load a .model, encode, decode, and train new models, all in
+// process. sentencepiece itself lives in the softprompt_spm module (modalities/text/spm_module), loaded at
+// run time with dlmopen into a link-map namespace of its own, because its protobuf and LibTorch's clash when
+// they share one (the process crashes before main). Never include <sentencepiece_processor.h> elsewhere.
 //
 // The module is looked for at, in order: $SOFTPROMPT_SPM_MODULE; libsoftprompt_spm.so next to the running
 // executable; the build tree path compiled in. If none loads, the first use throws IoError naming them all.
@@ -20,8 +20,8 @@ namespace softprompt::modalities::text {
 std::string sentencepiece_module_path();
 
 struct SentencePieceTrainOptions {
-  std::string input;          // a UTF-8 text file, one sentence per line
-  std::string model_prefix;   // writes <prefix>.model and <prefix>.vocab (atomically)
+  std::string input;         // a UTF-8 text file, one sentence per line
+  std::string model_prefix;  // writes <prefix>.model and <prefix>.vocab (atomically)
   int64_t vocab_size = 8000;
   std::string model_type = "unigram";  // unigram | bpe | char | word
   double character_coverage = 0.9995;
@@ -44,6 +44,8 @@ class SentencePieceTokenizer final : public Tokenizer {
   // Throws IoError (missing file, module not loadable) or InputError (not a sentencepiece model).
   explicit SentencePieceTokenizer(const std::string& model_path);
   ~SentencePieceTokenizer() override;
+  SentencePieceTokenizer(const SentencePieceTokenizer&) = delete;  // owns the module's processor
+  SentencePieceTokenizer& operator=(const SentencePieceTokenizer&) = delete;
 
   std::string kind() const override { return "sentencepiece"; }
   // add_special: the model's bos before and eos after (each only when the model defines it).

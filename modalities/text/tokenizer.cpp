@@ -36,8 +36,9 @@ Batch pad_batch(const std::vector<Ids>& rows, const PadOptions& opt) {
   int64_t len = longest;
   if (opt.pad_to_length > 0) {
     if (longest > opt.pad_to_length)
-      throw InputError("pad_batch: a row has " + std::to_string(longest) + " tokens, more than pad_to_length " +
-                       std::to_string(opt.pad_to_length) + " (truncate first)");
+      throw InputError("pad_batch: a row has " + std::to_string(longest) +
+                       " tokens, more than pad_to_length " + std::to_string(opt.pad_to_length) +
+                       " (truncate first)");
     len = opt.pad_to_length;
   }
   len = (len + opt.pad_to_multiple - 1) / opt.pad_to_multiple * opt.pad_to_multiple;

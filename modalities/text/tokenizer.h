@@ -47,7 +47,7 @@ class Tokenizer {
 enum class Side { kRight, kLeft };
 
 struct TruncateOptions {
-  int64_t max_length = 0;  // <= 0: no truncation
+  int64_t max_length = 0;    // <= 0: no truncation
   Side side = Side::kRight;  // which end loses tokens
   // When set and the row was cut, the last kept token (right truncation) or the first kept token (left
   // truncation) is replaced by this id, e.g. CLIP keeps EOT at position 76.
@@ -58,9 +58,9 @@ Ids truncate(Ids ids, const TruncateOptions& opt);
 
 struct PadOptions {
   int64_t pad_id = 0;
-  Side side = Side::kRight;    // left padding is what causal generation wants
-  int64_t pad_to_length = 0;   // > 0: pad every row to exactly this length (rows longer are an InputError)
-  int64_t pad_to_multiple = 1; // round the padded length up to a multiple (e.g. 8)
+  Side side = Side::kRight;     // left padding is what causal generation wants
+  int64_t pad_to_length = 0;    // > 0: pad every row to exactly this length (rows longer are an InputError)
+  int64_t pad_to_multiple = 1;  // round the padded length up to a multiple (e.g. 8)
 };
 struct Batch {
   at::Tensor input_ids;       // [B,T] int64

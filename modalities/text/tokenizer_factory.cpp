@@ -69,7 +69,8 @@ std::pair<fs::path, TokenizerKind> resolve(const std::string& path) {
   }
   if (is_gzip(p)) return {p, TokenizerKind::kClip};
   if (p.extension() == ".model") return {p, TokenizerKind::kSentencePiece};
-  throw InputError("'" + path + "' is not a tokenizer: expected a GPT-2 directory, a CLIP .txt.gz or a "
+  throw InputError("'" + path +
+                   "' is not a tokenizer: expected a GPT-2 directory, a CLIP .txt.gz or a "
                    "sentencepiece .model");
 }
 
@@ -82,9 +83,12 @@ std::string resolve_tokenizer_path(const std::string& path) { return resolve(pat
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   const auto [p, kind] = resolve(path);
   switch (kind) {
-    case TokenizerKind::kGpt2: return Gpt2Tokenizer::from_directory(p.string());
-    case TokenizerKind::kClip: return ClipTokenizer::from_file(p.string());
-    case TokenizerKind::kSentencePiece: return std::make_unique<SentencePieceTokenizer>(p.string());
+    case TokenizerKind::kGpt2:
+      return Gpt2Tokenizer::from_directory(p.string());
+    case TokenizerKind::kClip:
+      return ClipTokenizer::from_file(p.string());
+    case TokenizerKind::kSentencePiece:
+      return std::make_unique<SentencePieceTokenizer>(p.string());
   }
   throw InputError("unknown tokenizer kind for '" + path + "'");
 }

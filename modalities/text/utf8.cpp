@@ -71,8 +71,8 @@ void validate_utf8(std::string_view s, std::string_view what) {
   if (at == std::string_view::npos) return;
   char byte[8];
   std::snprintf(byte, sizeof(byte), "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(s[at])));
-  throw InputError("invalid UTF-8 in " + std::string(what) + " at byte offset " + std::to_string(at) + " (byte " +
-                   byte + ")");
+  throw InputError("invalid UTF-8 in " + std::string(what) + " at byte offset " + std::to_string(at) +
+                   " (byte " + byte + ")");
 }
 
 std::u32string decode_utf8(std::string_view s, std::string_view what) {
@@ -90,8 +90,8 @@ std::u32string decode_utf8(std::string_view s, std::string_view what) {
 }
 
 void append_utf8(std::string& out, char32_t cp) {
-  TORCH_CHECK(cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF), "append_utf8: not a scalar value: ",
-              static_cast<uint32_t>(cp));
+  TORCH_CHECK(cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF),
+              "append_utf8: not a scalar value: ", static_cast<uint32_t>(cp));
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
   } else if (cp < 0x800) {

@@ -56,15 +56,15 @@ int run(const Options& opt) {
   return 0;
 }
 
-softprompt::cli::Registration reg("tokenize", "text -> token ids (JSON string per line in, JSON array out)",
-                                  [](CLI::App& sub) {
-                                    auto opt = std::make_shared<Options>();
-                                    sub.add_option("--tokenizer", opt->tokenizer,
-                                                   "GPT-2 directory, CLIP .txt.gz, sentencepiece .model, or gpt2/clip")
-                                        ->required();
-                                    sub.add_flag("--add-special", opt->add_special,
-                                                 "CLIP SOT/EOT, spm bos/eos, GPT-2 <|endoftext|> as id 50256");
-                                    return [opt]() -> int { return run(*opt); };
-                                  });
+softprompt::cli::Registration reg(
+    "tokenize", "text -> token ids (JSON string per line in, JSON array out)", [](CLI::App& sub) {
+      auto opt = std::make_shared<Options>();
+      sub.add_option("--tokenizer", opt->tokenizer,
+                     "GPT-2 directory, CLIP .txt.gz, sentencepiece .model, or gpt2/clip")
+          ->required();
+      sub.add_flag("--add-special", opt->add_special,
+                   "CLIP SOT/EOT, spm bos/eos, GPT-2 <|endoftext|> as id 50256");
+      return [opt]() -> int { return run(*opt); };
+    });
 
 }  // namespace

@@ -33,7 +33,8 @@ TEST(Gpt2Tokenizer, AllFixtureCasesHuggingFaceIds) {
 TEST(Gpt2Tokenizer, AllFixtureCasesOriginalEncoderIds) {
   for (const auto& c : cases()) {
     const std::string text = c["text"];
-    EXPECT_EQ(tok().encode(text, /*add_special=*/false), ids_of(c["gpt3_encoder_js_ids"])) << "text: " << c["text"].dump();
+    EXPECT_EQ(tok().encode(text, /*add_special=*/false), ids_of(c["gpt3_encoder_js_ids"]))
+        << "text: " << c["text"].dump();
   }
 }
 

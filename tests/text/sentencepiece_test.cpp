@@ -89,7 +89,7 @@ TEST(SentencePiece, SpecialTokens) {
   EXPECT_EQ(with.front(), 1);
   EXPECT_EQ(with.back(), 2);
   EXPECT_EQ(tok.decode(with), "a dog");  // control tokens never print
-  const Ids unk = tok.encode("zebra");    // 'z' never occurs in the corpus
+  const Ids unk = tok.encode("zebra");   // 'z' never occurs in the corpus
   EXPECT_NE(tok.decode(unk), tok.decode(unk, /*skip_special=*/true));
 }
 

@@ -13,7 +13,9 @@
 
 namespace softprompt::modalities::text::testing {
 
-inline std::string fixture(const std::string& rel) { return std::string(SOFTPROMPT_TEST_FIXTURES) + "/" + rel; }
+inline std::string fixture(const std::string& rel) {
+  return std::string(SOFTPROMPT_TEST_FIXTURES) + "/" + rel;
+}
 
 inline nlohmann::json read_json(const std::string& path) {
   std::ifstream in(path);

@@ -22,8 +22,8 @@ Run tokenize_cli(const std::string& args, const std::string& input) {
   if (!std::filesystem::exists(bin)) ADD_FAILURE() << bin << " is missing: build the `softprompt` target";
   TempDir dir("cli");
   write_text(dir.file("in.txt"), input);
-  const std::string cmd = "'" + bin + "' --threads 1 tokenize " + args + " < '" + dir.file("in.txt") + "' > '" +
-                          dir.file("out.txt") + "' 2> '" + dir.file("err.txt") + "'";
+  const std::string cmd = "'" + bin + "' --threads 1 tokenize " + args + " < '" + dir.file("in.txt") +
+                          "' > '" + dir.file("out.txt") + "' 2> '" + dir.file("err.txt") + "'";
   const int raw = std::system(cmd.c_str());
   Run r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -73,7 +73,8 @@ TEST(TokenizeCli, BadLinesExitTwoNamingTheLine) {
   EXPECT_NE(r.err.find("error: line 2: expected a JSON string"), std::string::npos) << r.err;
   r = tokenize_cli(gpt2, "\"ok\"\n\"ok\"\n\"bad \xFF\"\n");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("error: line 3: invalid UTF-8 in the line at byte offset 5"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("error: line 3: invalid UTF-8 in the line at byte offset 5"), std::string::npos)
+      << r.err;
   r = tokenize_cli(gpt2, "not json\n");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("error: line 1: not JSON"), std::string::npos) << r.err;

@@ -25,7 +25,8 @@ TEST(PadBatch, RightAndLeft) {
   EXPECT_TRUE(torch::equal(r.attention_mask, torch::tensor({1, 1, 1, 1, 0, 0}, torch::kInt64).view({2, 3})));
   EXPECT_EQ(r.lengths, (Ids{3, 1}));
   auto l = pad_batch(rows, {/*pad_id=*/50256, Side::kLeft, 0, 1});
-  EXPECT_TRUE(torch::equal(l.input_ids, torch::tensor({5, 6, 7, 50256, 50256, 8}, torch::kInt64).view({2, 3})));
+  EXPECT_TRUE(
+      torch::equal(l.input_ids, torch::tensor({5, 6, 7, 50256, 50256, 8}, torch::kInt64).view({2, 3})));
   EXPECT_TRUE(torch::equal(l.attention_mask, torch::tensor({1, 1, 1, 0, 0, 1}, torch::kInt64).view({2, 3})));
 }
 

@@ -14,10 +14,12 @@ using namespace testing;
 
 TEST(TokenizerFactory, FixturePaths) {
   EXPECT_EQ(detect_tokenizer_kind(fixture("gpt2_tokenizer")), TokenizerKind::kGpt2);
-  EXPECT_EQ(detect_tokenizer_kind(fixture("clip_tokenizer/bpe_simple_vocab_16e6.txt.gz")), TokenizerKind::kClip);
+  EXPECT_EQ(detect_tokenizer_kind(fixture("clip_tokenizer/bpe_simple_vocab_16e6.txt.gz")),
+            TokenizerKind::kClip);
   EXPECT_EQ(detect_tokenizer_kind(fixture("clip_tokenizer")), TokenizerKind::kClip);
   EXPECT_EQ(load_tokenizer(fixture("gpt2_tokenizer"))->encode("Hello world"), (Ids{15496, 995}));
-  EXPECT_EQ(load_tokenizer(fixture("clip_tokenizer"))->encode("a photo of a cat"), (Ids{320, 1125, 539, 320, 2368}));
+  EXPECT_EQ(load_tokenizer(fixture("clip_tokenizer"))->encode("a photo of a cat"),
+            (Ids{320, 1125, 539, 320, 2368}));
 }
 
 TEST(TokenizerFactory, ShippedAssetsMatchTheFixtures) {
@@ -41,7 +43,8 @@ TEST(TokenizerFactory, SentencePieceModelAndDirectory) {
   train_sentencepiece(opt);
   EXPECT_EQ(detect_tokenizer_kind(dir.file("tokenizer.model")), TokenizerKind::kSentencePiece);
   EXPECT_EQ(detect_tokenizer_kind(dir.str()), TokenizerKind::kSentencePiece);
-  EXPECT_EQ(load_tokenizer(dir.str())->decode(load_tokenizer(dir.str())->encode("hello world")), "hello world");
+  EXPECT_EQ(load_tokenizer(dir.str())->decode(load_tokenizer(dir.str())->encode("hello world")),
+            "hello world");
 }
 
 TEST(TokenizerFactory, Errors) {

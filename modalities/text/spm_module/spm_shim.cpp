@@ -108,8 +108,9 @@ int softprompt_spm_decode(void* p, const int* ids, size_t n, softprompt_spm_byte
     std::vector<int> v(ids, ids + n);
     for (int id : v) {
       if (!id_in_range(p, id)) {
-        report(err, err_ctx, "id " + std::to_string(id) + " is out of range [0, " +
-                                 std::to_string(processor(p)->GetPieceSize()) + ")");
+        report(err, err_ctx,
+               "id " + std::to_string(id) + " is out of range [0, " +
+                   std::to_string(processor(p)->GetPieceSize()) + ")");
         return 1;
       }
     }
@@ -143,11 +144,16 @@ int softprompt_spm_id_to_piece(void* p, int id, softprompt_spm_bytes_sink out, v
 
 int softprompt_spm_special_id(void* p, int which) {
   switch (which) {
-    case SOFTPROMPT_SPM_UNK: return processor(p)->unk_id();
-    case SOFTPROMPT_SPM_BOS: return processor(p)->bos_id();
-    case SOFTPROMPT_SPM_EOS: return processor(p)->eos_id();
-    case SOFTPROMPT_SPM_PAD: return processor(p)->pad_id();
-    default: return -1;
+    case SOFTPROMPT_SPM_UNK:
+      return processor(p)->unk_id();
+    case SOFTPROMPT_SPM_BOS:
+      return processor(p)->bos_id();
+    case SOFTPROMPT_SPM_EOS:
+      return processor(p)->eos_id();
+    case SOFTPROMPT_SPM_PAD:
+      return processor(p)->pad_id();
+    default:
+      return -1;
   }
 }
 
