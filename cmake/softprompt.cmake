@@ -39,6 +39,10 @@ endfunction()
 function(softprompt_executable name)
   cmake_parse_arguments(A "" "" "SOURCES;DEPS" ${ARGN})
   add_executable(${name} ${A_SOURCES})
+  # The shared precompiled header is built -fPIC (an object library); CMake would compile executables with
+  # -fPIE, which makes GCC ignore the header. -fPIC objects link into Debian's default PIE executables as well.
+  set_target_properties(${name} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+  target_compile_options(${name} PRIVATE -fPIC)
   target_link_libraries(${name} PRIVATE ${A_DEPS} ${TORCH_LIBRARIES} ${CMAKE_DL_LIBS})
   softprompt_flags(${name})
 endfunction()

@@ -1,4 +1,6 @@
 // `softprompt`: one entry point with subcommands (tokenize, forward, ...), in the spirit of torchtune's `tune`.
+#include <c10/util/Exception.h>
+
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const IoError& e) {
     std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {  // a tensor precondition (TORCH_CHECK): its message, not the backtrace
+    std::cerr << "error: " << e.what_without_backtrace() << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -44,7 +44,10 @@ at::Tensor PromptClassifierTask::logits(const std::vector<std::string>& texts) {
   core::SlotInput x{model_->embed(ids), mask};
   core::PlacedBatch on_device = placed;
   on_device.soft_index = placed.soft_index.to(device);
-  prompts_->begin_batch(at::Tensor(), {{"text", &on_device}});
+  const auto slots = prompts_->slots();
+  const bool has_text = std::find(slots.begin(), slots.end(), "text") != slots.end();
+  prompts_->begin_batch(at::Tensor(), has_text ? std::map<std::string, const core::PlacedBatch*>{{"text", &on_device}}
+                                               : std::map<std::string, const core::PlacedBatch*>{});
   models::ForwardOptions fo;
   fo.position_ids = placed.position_ids.to(device);
   const auto out = model_->forward_slots(x, *prompts_, fo);

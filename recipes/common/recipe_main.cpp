@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <c10/util/Exception.h>
+
 #include "core/errors.h"
 #include "core/threads.h"
 
@@ -55,6 +57,9 @@ int run_recipe(const std::string& name, int argc, char** argv, const std::functi
     return 2;
   } catch (const IoError& e) {
     std::cerr << name << ": error: " << e.what() << "\n";
+    return 2;
+  } catch (const c10::Error& e) {  // a tensor precondition (TORCH_CHECK): its message, not the backtrace
+    std::cerr << name << ": error: " << e.what_without_backtrace() << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << name << ": error: " << e.what() << "\n";

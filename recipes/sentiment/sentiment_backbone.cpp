@@ -141,7 +141,7 @@ std::unique_ptr<PromptClassifierTask> make_task(const Config& c, const Backbone&
   const int64_t eos = specials.eos.value_or(bb.model->config().eos_token_id);
   o.place.pad_id = specials.pad.value_or(eos);
   o.place.bos_ids = {eos};  // documents start after an end-of-text token, as in pretraining
-  o.place.max_length = c.max_length;
+  o.place.max_length = std::min(c.max_length, bb.model->config().n_positions);  // the backbone's context
   o.place.truncate_field = "text";
   auto tok = bb.tokenizer;
   auto task = std::make_unique<PromptClassifierTask>(
