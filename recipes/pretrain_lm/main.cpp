@@ -20,48 +20,17 @@
 #include "modalities/text/sentencepiece_tokenizer.h"
 #include "models/gpt2/saver.h"
 #include "recipes/common/lm_corpus.h"
+#include "recipes/common/pretrain_lm_config.h"
 #include "recipes/common/lm_pretraining.h"
 #include "recipes/common/recipe_main.h"
 #include "recipes/common/text_data.h"
 
 namespace fs = std::filesystem;
 using namespace softprompt;
+using softprompt::recipes::pretrain_lm::Config;
+using softprompt::recipes::pretrain_lm::schema;
 
 namespace {
-
-struct Config {
-  std::string data_dir;             // the fetch script's data folder (brown/, spam/, sentiment/)
-  std::string output_dir;           // "" = <cache>/starter/text_lm
-  bool force = false;
-  int64_t email_docs = 1500;
-  int64_t in_domain_repeat = 2;     // the sentiment TRAIN sentences, repeated (unlabeled)
-  int64_t vocab_size = 8000;
-  int64_t n_layer = 4, n_embd = 256, n_head = 4, context = 128;
-  core::trainer::TrainerOptions train;
-};
-
-core::config::Schema<Config> schema() {
-  core::config::Schema<Config> s;
-  s.add_required("data.dir", &Config::data_dir, "folder with brown/, spam/ and sentiment/ (scripts/fetch_data.sh)")
-      .add("output.dir", &Config::output_dir, "", "where the model goes; empty = <cache>/starter/text_lm")
-      .add("output.force", &Config::force, false, "retrain even when a finished model with these settings exists")
-      .add("corpus.email_docs", &Config::email_docs, 1500, "SpamAssassin ham e-mails to include")
-      .add("corpus.in_domain_repeat", &Config::in_domain_repeat, 2, "times the sentiment TRAIN sentences are repeated")
-      .add("tokenizer.vocab_size", &Config::vocab_size, 8000, "sentencepiece vocabulary size")
-      .add("model.n_layer", &Config::n_layer, 4, "transformer blocks")
-      .add("model.n_embd", &Config::n_embd, 256, "hidden size")
-      .add("model.n_head", &Config::n_head, 4, "attention heads")
-      .add("model.context", &Config::context, 128, "training window (tokens) = n_positions")
-      .add("train.max_steps", [](Config& c) -> auto& { return c.train.max_steps; }, 1200, "optimizer steps")
-      .add("train.batch_size", [](Config& c) -> auto& { return c.train.batch_size; }, 16, "windows per step")
-      .add("train.lr", [](Config& c) -> auto& { return c.train.lr; }, 2e-3, "peak learning rate (AdamW)")
-      .add("train.warmup_steps", [](Config& c) -> auto& { return c.train.warmup_steps; }, 100, "linear warm-up")
-      .add("train.weight_decay", [](Config& c) -> auto& { return c.train.weight_decay; }, 0.01, "AdamW decay")
-      .add("train.grad_clip", [](Config& c) -> auto& { return c.train.grad_clip; }, 1.0, "global norm clip")
-      .add("train.eval_every", [](Config& c) -> auto& { return c.train.eval_every; }, 300, "steps between evals")
-      .add("train.seed", [](Config& c) -> auto& { return c.train.seed; }, uint64_t{1234}, "seed of init and order");
-  return s;
-}
 
 // Settings that change the model (paths and `force` do not).
 nlohmann::json identity(const core::config::Schema<Config>& s, const Config& c) {

@@ -19,7 +19,7 @@
 #include "recipes/common/plot.h"
 #include "recipes/common/recipe_main.h"
 #include "recipes/sentiment/sentiment_backbone.h"
-#include "recipes/sentiment/sentiment_config.h"
+#include "recipes/common/sentiment_config.h"
 
 namespace fs = std::filesystem;
 using namespace softprompt;

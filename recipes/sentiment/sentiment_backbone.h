@@ -10,7 +10,7 @@
 #include "modalities/text/tokenizer.h"
 #include "models/gpt2/model.h"
 #include "recipes/common/prompt_classifier.h"
-#include "recipes/sentiment/sentiment_config.h"
+#include "recipes/common/sentiment_config.h"
 
 namespace softprompt::recipes::sentiment {
 

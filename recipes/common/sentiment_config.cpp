@@ -1,4 +1,4 @@
-#include "recipes/sentiment/sentiment_config.h"
+#include "recipes/common/sentiment_config.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -29,8 +29,8 @@ core::config::Schema<Config> schema() {
       .add("train.schedule", &Config::schedule, "linear", "constant | linear | cosine")
       .add("train.lr", tr(&T::lr), 0.03, "peak learning rate")
       .add("train.weight_decay", tr(&T::weight_decay), 0.0, "weight decay")
-      .add("train.warmup_steps", tr(&T::warmup_steps), 30, "linear warm-up steps")
-      .add("train.max_steps", tr(&T::max_steps), 300, "optimizer steps per seed")
+      .add("train.warmup_steps", tr(&T::warmup_steps), 20, "linear warm-up steps")
+      .add("train.max_steps", tr(&T::max_steps), 200, "optimizer steps per seed")
       .add("train.batch_size", tr(&T::batch_size), 16, "examples per step")
       .add("train.grad_clip", tr(&T::grad_clip), 1.0, "global norm clip (0 = off)")
       .add("train.eval_every", tr(&T::eval_every), 50, "steps between dev evaluations")

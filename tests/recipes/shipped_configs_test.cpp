@@ -1,0 +1,40 @@
+// Every shipped config (recipes/configs/<task>/*.yaml) parses with its recipe's schema, and its first line is
+// the command that runs it.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/config/shipped_config.h"
+#include "core/trainer/trainer_options.h"
+#include "recipes/common/pretrain_lm_config.h"
+#include "recipes/common/sentiment_config.h"
+
+namespace fs = std::filesystem;
+using namespace softprompt;
+
+TEST(ShippedConfigs, EveryConfigParses) {
+  const fs::path root = fs::path(SOFTPROMPT_SOURCE_DIR);
+  int checked = 0;
+  for (const auto& task : fs::directory_iterator(root / "recipes/configs")) {
+    for (const auto& f : fs::directory_iterator(task.path())) {
+      if (f.path().extension() != ".yaml") continue;
+      const std::string name = task.path().filename().string();
+      const std::string path = f.path().string();
+      SCOPED_TRACE(path);
+      if (name == "sentiment") {
+        const auto c = core::config::check_shipped_config(recipes::sentiment::schema(), path, root.string(), "sentiment");
+        EXPECT_NO_THROW(core::trainer::parse_optimizer(c.optimizer));
+        EXPECT_NO_THROW(core::trainer::parse_schedule(c.schedule));
+        EXPECT_EQ(c.labels.size(), c.label_words.size());
+      } else if (name == "pretrain_lm") {
+        const auto c = core::config::check_shipped_config(recipes::pretrain_lm::schema(), path, root.string(), "pretrain_lm");
+        EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
+      } else {
+        ADD_FAILURE() << "no schema registered in this test for recipes/configs/" << name;
+        continue;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 2);
+}
