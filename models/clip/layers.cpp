@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -88,20 +89,38 @@ ClipEncoderImpl::ClipEncoderImpl(int64_t n, int64_t hidden, int64_t heads, int64
   }
 }
 
+namespace {
+
+// Calls a layer slot on a sequence cut after its first T positions: pads it back to `length` (zeros, mask 0),
+// then cuts the slot's output back to T. length <= T: a plain call.
+core::SlotInput call_layer_slot(core::PromptInjector& prompts, const std::string& slot, core::SlotInput x,
+                                int64_t length) {
+  const int64_t b = x.embeds.size(0), t = x.embeds.size(1);
+  if (length <= t) return prompts.at_slot(slot, std::move(x));
+  auto embeds = torch::cat({x.embeds, torch::zeros({b, length - t, x.embeds.size(2)}, x.embeds.options())}, 1);
+  auto mask = torch::cat({x.mask, torch::zeros({b, length - t}, x.mask.options())}, 1);
+  auto y = prompts.at_slot(slot, {embeds, mask});
+  if (y.embeds.dim() != 3 || y.embeds.size(1) != length) return y;  // the caller reports the length change
+  return {y.embeds.narrow(1, 0, t), y.mask.narrow(1, 0, t)};
+}
+
+}  // namespace
+
 core::SlotInput ClipEncoderImpl::forward(core::SlotInput x, bool causal, const std::string& modality,
                                          core::PromptInjector& prompts, bool fixed_length,
-                                         std::vector<at::Tensor>* hidden_states) {
+                                         std::vector<at::Tensor>* hidden_states, int64_t slot_length) {
   at::Tensor pattern = attention_pattern(x.mask, causal);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     const auto slot = core::layer_slot(modality, static_cast<int64_t>(i));
     const int64_t t = x.embeds.size(1);
-    x = prompts.at_slot(slot, std::move(x));
+    x = call_layer_slot(prompts, slot, std::move(x), slot_length);
     TORCH_CHECK(x.embeds.dim() == 3 && x.mask.dim() == 2 && x.mask.size(1) == x.embeds.size(1),
                 "slot ", slot, ": injector returned embeds ", x.embeds.sizes(), " and mask ", x.mask.sizes());
     if (x.embeds.size(1) != t) {
-      if (fixed_length)
-        throw InputError("slot '" + slot + "' changed the sequence length from " + std::to_string(t) + " to " +
-                         std::to_string(x.embeds.size(1)) + "; layer prompts of this tower must replace tokens");
+      if (fixed_length || slot_length > t)
+        throw InputError("slot '" + slot + "' changed the sequence length from " +
+                         std::to_string(std::max(t, slot_length)) + " to " + std::to_string(x.embeds.size(1)) +
+                         "; layer prompts of this tower must replace tokens");
       pattern = attention_pattern(x.mask, causal);
     }
     if (hidden_states) hidden_states->push_back(x.embeds);

@@ -67,9 +67,12 @@ class ClipEncoderImpl : public torch::nn::Module {
   // x.embeds [B,T,D], x.mask [B,T] -> [B,T',D] and its mask. `causal`: each query sees keys up to itself.
   // `fixed_length`: a layer slot must not change T (the text tower's pooling index depends on it).
   // hidden_states (optional): receives the input of every block and the last output (HF's convention).
+  // slot_length > T: the sequence was cut after position T (causal truncation); layer slots still see
+  // slot_length positions, the uncomputed tail as zeros with mask 0, so a prompt set's placement made at the
+  // input slot still fits. The slot's output is cut back to T.
   core::SlotInput forward(core::SlotInput x, bool causal, const std::string& modality,
                           core::PromptInjector& prompts, bool fixed_length,
-                          std::vector<at::Tensor>* hidden_states = nullptr);
+                          std::vector<at::Tensor>* hidden_states = nullptr, int64_t slot_length = 0);
 
   torch::nn::ModuleList layers{nullptr};
 

@@ -66,7 +66,7 @@ TextEncoding ClipTextTransformerImpl::encode(core::SlotInput x, at::Tensor eot, 
   x.mask = x.mask.narrow(1, 0, keep);  // [B,T'',D], [B,T'']
   TextEncoding out;
   x = encoder(x, /*causal=*/true, "text", prompts, /*fixed_length=*/true,
-              options.output_hidden_states ? &out.hidden_states : nullptr);
+              options.output_hidden_states ? &out.hidden_states : nullptr, /*slot_length=*/t);
   out.last_hidden_state = final_layer_norm(x.embeds);
   out.pooled = out.last_hidden_state.index({torch::arange(b, eot.options()), eot});  // [B,D]
   out.eot_index = eot;
