@@ -60,7 +60,8 @@ at::Tensor confusion_matrix(const std::vector<int64_t>& predictions, const std::
   return m;
 }
 
-double macro_f1(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels, int64_t num_classes) {
+double macro_f1(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels,
+                int64_t num_classes) {
   auto m = confusion_matrix(predictions, labels, num_classes);
   auto acc = m.accessor<int64_t, 2>();
   double sum = 0;
@@ -80,8 +81,10 @@ double macro_f1(const std::vector<int64_t>& predictions, const std::vector<int64
 }
 
 std::map<std::string, double> classification_metrics(const std::vector<int64_t>& predictions,
-                                                      const std::vector<int64_t>& labels, int64_t num_classes) {
-  return {{"accuracy", accuracy(predictions, labels)}, {"macro_f1", macro_f1(predictions, labels, num_classes)}};
+                                                     const std::vector<int64_t>& labels,
+                                                     int64_t num_classes) {
+  return {{"accuracy", accuracy(predictions, labels)},
+          {"macro_f1", macro_f1(predictions, labels, num_classes)}};
 }
 
 MeanStd mean_std(const std::vector<double>& values) {

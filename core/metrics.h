@@ -20,13 +20,15 @@ double accuracy(const std::vector<int64_t>& predictions, const std::vector<int64
 at::Tensor confusion_matrix(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels,
                             int64_t num_classes);
 
-// Unweighted mean of the per-class F1 over the classes that occur in `labels` or `predictions` (scikit-learn's
-// f1_score(average="macro") without an explicit label list; a class with no true positive scores 0).
-double macro_f1(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels, int64_t num_classes);
+// Unweighted mean of the per-class F1 over the classes that occur in `labels` or `predictions`
+// (scikit-learn's f1_score(average="macro") without an explicit label list; a class with no true positive
+// scores 0).
+double macro_f1(const std::vector<int64_t>& predictions, const std::vector<int64_t>& labels,
+                int64_t num_classes);
 
 // {"accuracy": ..., "macro_f1": ...}: what a classification task's evaluate() usually returns.
 std::map<std::string, double> classification_metrics(const std::vector<int64_t>& predictions,
-                                                      const std::vector<int64_t>& labels, int64_t num_classes);
+                                                     const std::vector<int64_t>& labels, int64_t num_classes);
 
 struct MeanStd {
   double mean = 0;

@@ -34,7 +34,8 @@ std::string format_value(double v) {
   return buf;
 }
 
-Progress::Progress(std::ostream& out, bool tty, int64_t total, int64_t every, int64_t start, std::string label)
+Progress::Progress(std::ostream& out, bool tty, int64_t total, int64_t every, int64_t start,
+                   std::string label)
     : out_(out),
       tty_(tty),
       total_(std::max<int64_t>(total, 1)),
@@ -67,7 +68,8 @@ std::string Progress::eta_text(int64_t step) const {
   const double elapsed = now() - t0_;
   const int64_t done_here = step - start_;
   if (done_here <= 0 || elapsed <= 0) return "eta ?";
-  return "eta " + format_duration(static_cast<double>(total_ - step) * elapsed / static_cast<double>(done_here));
+  return "eta " +
+         format_duration(static_cast<double>(total_ - step) * elapsed / static_cast<double>(done_here));
 }
 
 int Progress::terminal_width() const {
@@ -89,14 +91,15 @@ std::string Progress::status(int64_t step, const Values& values, bool with_bar) 
   std::ostringstream vals;
   for (const auto& [k, v] : values) vals << ' ' << k << ' ' << format_value(v);
   char rate_buf[32];
-  std::snprintf(rate_buf, sizeof(rate_buf), rate >= 1 ? "%.1f it/s" : "%.2f s/it", rate >= 1 ? rate : 1 / rate);
+  std::snprintf(rate_buf, sizeof(rate_buf), rate >= 1 ? "%.1f it/s" : "%.2f s/it",
+                rate >= 1 ? rate : 1 / rate);
   const std::string rate_text = rate > 0 ? rate_buf : "? it/s";
   std::ostringstream os;
   if (!with_bar) {
     char pct[16];
     std::snprintf(pct, sizeof(pct), "%.1f%%", 100 * frac);
-    os << label_ << " step " << step << '/' << total_ << " (" << pct << ")" << vals.str() << " | " << rate_text
-       << " elapsed " << format_duration(elapsed) << ' ' << eta_text(step);
+    os << label_ << " step " << step << '/' << total_ << " (" << pct << ")" << vals.str() << " | "
+       << rate_text << " elapsed " << format_duration(elapsed) << ' ' << eta_text(step);
     return os.str();
   }
   const std::string eta = eta_text(step).substr(4);

@@ -78,9 +78,10 @@ void AdafactorParamState::serialize(torch::serialize::InputArchive& archive) {
 Adafactor::Adafactor(std::vector<torch::optim::OptimizerParamGroup> param_groups, AdafactorOptions defaults)
     : Optimizer(std::move(param_groups), std::make_unique<AdafactorOptions>(defaults)) {
   TORCH_CHECK(defaults.lr() >= 0, "Adafactor: invalid lr ", defaults.lr());
-  TORCH_CHECK(defaults.relative_step() == (defaults.lr() == 0),
-              "Adafactor: a manual lr (", defaults.lr(), ") and relative_step cannot be combined");
-  TORCH_CHECK(!defaults.warmup_init() || defaults.relative_step(), "Adafactor: warmup_init needs relative_step");
+  TORCH_CHECK(defaults.relative_step() == (defaults.lr() == 0), "Adafactor: a manual lr (", defaults.lr(),
+              ") and relative_step cannot be combined");
+  TORCH_CHECK(!defaults.warmup_init() || defaults.relative_step(),
+              "Adafactor: warmup_init needs relative_step");
   TORCH_CHECK(defaults.decay_rate() < 0, "Adafactor: decay_rate must be < 0, got ", defaults.decay_rate());
   TORCH_CHECK(defaults.clip_threshold() > 0, "Adafactor: clip_threshold must be > 0");
   TORCH_CHECK(defaults.beta1() >= 0 && defaults.beta1() < 1, "Adafactor: beta1 must be in [0, 1)");

@@ -12,14 +12,15 @@
 namespace softprompt::core::trainer {
 
 struct AdafactorOptions : public torch::optim::OptimizerCloneableOptions<AdafactorOptions> {
-  // lr > 0: that step size (relative_step off). lr == 0: relative step min(1e-2, 1/sqrt(t)) (relative_step on).
+  // lr > 0: that step size (relative_step off). lr == 0: relative step min(1e-2, 1/sqrt(t)) (relative_step
+  // on).
   explicit AdafactorOptions(double lr = 0) : lr_(lr), relative_step_(lr == 0) {}
   TORCH_ARG(double, lr) = 0;
   TORCH_ARG(double, eps1) = 1e-30;  // added to grad^2
   TORCH_ARG(double, eps2) = 1e-3;   // floor of RMS(param) when scale_parameter is on
   TORCH_ARG(double, clip_threshold) = 1.0;
   TORCH_ARG(double, decay_rate) = -0.8;
-  TORCH_ARG(double, beta1) = 0.0;   // 0 = no first moment
+  TORCH_ARG(double, beta1) = 0.0;  // 0 = no first moment
   TORCH_ARG(double, weight_decay) = 0.0;
   TORCH_ARG(bool, scale_parameter) = true;
   TORCH_ARG(bool, relative_step) = true;
@@ -34,11 +35,11 @@ struct AdafactorOptions : public torch::optim::OptimizerCloneableOptions<Adafact
 
 struct AdafactorParamState : public torch::optim::OptimizerCloneableParamState<AdafactorParamState> {
   TORCH_ARG(int64_t, step) = 0;
-  TORCH_ARG(double, rms) = 0.0;                 // RMS of the parameter before the last update
-  TORCH_ARG(torch::Tensor, exp_avg) = {};        // first moment (beta1 > 0 only)
-  TORCH_ARG(torch::Tensor, exp_avg_sq_row) = {}; // factored second moment [..., R]
-  TORCH_ARG(torch::Tensor, exp_avg_sq_col) = {}; // factored second moment [..., C]
-  TORCH_ARG(torch::Tensor, exp_avg_sq) = {};     // full second moment (parameters with < 2 dims)
+  TORCH_ARG(double, rms) = 0.0;                   // RMS of the parameter before the last update
+  TORCH_ARG(torch::Tensor, exp_avg) = {};         // first moment (beta1 > 0 only)
+  TORCH_ARG(torch::Tensor, exp_avg_sq_row) = {};  // factored second moment [..., R]
+  TORCH_ARG(torch::Tensor, exp_avg_sq_col) = {};  // factored second moment [..., C]
+  TORCH_ARG(torch::Tensor, exp_avg_sq) = {};      // full second moment (parameters with < 2 dims)
 
  public:
   void serialize(torch::serialize::InputArchive& archive) override;

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "core/errors.h"
 #include "core/io/atomic_file.h"
@@ -19,13 +19,18 @@ constexpr const char* kFormat = "softprompt.checkpoint";
 constexpr const char* kVersion = "1";
 
 json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
-double number(const json& j) { return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>(); }
+double number(const json& j) {
+  return j.is_null() ? std::numeric_limits<double>::quiet_NaN() : j.get<double>();
+}
 
 json history_to_json(const History& h) {
   json train = json::array(), eval = json::array();
   for (const auto& p : h.train)
-    train.push_back({{"step", p.step}, {"epoch", number(p.epoch)}, {"loss", number(p.loss)},
-                     {"lr", number(p.lr)}, {"grad_norm", number(p.grad_norm)}});
+    train.push_back({{"step", p.step},
+                     {"epoch", number(p.epoch)},
+                     {"loss", number(p.loss)},
+                     {"lr", number(p.lr)},
+                     {"grad_norm", number(p.grad_norm)}});
   for (const auto& p : h.eval) {
     json m = json::object();
     for (const auto& [k, v] : p.metrics) m[k] = number(v);
@@ -123,7 +128,8 @@ std::string serialize_checkpoint(const Checkpoint& c) {
   tensors["optimizer"] = bytes_tensor(c.optimizer_state);
   for (size_t i = 0; i < c.rng_state.size(); ++i) tensors["rng/" + std::to_string(i)] = c.rng_state[i];
   return core::io::serialize_safetensors(
-      tensors, {{"format", kFormat}, {"version", kVersion}, {"trainer_state", trainer_state_to_json(c.state)}});
+      tensors,
+      {{"format", kFormat}, {"version", kVersion}, {"trainer_state", trainer_state_to_json(c.state)}});
 }
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
@@ -135,7 +141,8 @@ Checkpoint load_checkpoint(const std::string& path) {
   const auto& meta = file.metadata();
   auto format = meta.find("format");
   if (format == meta.end() || format->second != kFormat)
-    throw InputError("'" + path + "' is not a softprompt training checkpoint (metadata format != " + kFormat + ")");
+    throw InputError("'" + path + "' is not a softprompt training checkpoint (metadata format != " + kFormat +
+                     ")");
   if (meta.count("version") == 0 || meta.at("version") != kVersion)
     throw InputError("'" + path + "': unsupported checkpoint version (expected " + kVersion + ")");
   if (meta.count("trainer_state") == 0) throw InputError("'" + path + "': no trainer_state in the metadata");
@@ -150,17 +157,20 @@ Checkpoint load_checkpoint(const std::string& path) {
     } else if (strip_prefix(key, "best/", &name)) {
       c.best[name] = t.clone();
     } else if (key == "optimizer") {
-      if (t.scalar_type() != at::kByte || t.dim() != 1) throw InputError("'" + path + "': optimizer is not U8 bytes");
+      if (t.scalar_type() != at::kByte || t.dim() != 1)
+        throw InputError("'" + path + "': optimizer is not U8 bytes");
       c.optimizer_state = tensor_bytes(t);
     } else if (strip_prefix(key, "rng/", &name) && t.scalar_type() == at::kByte &&
-               name.find_first_not_of("0123456789") == std::string::npos && !name.empty() && name.size() < 4) {
+               name.find_first_not_of("0123456789") == std::string::npos && !name.empty() &&
+               name.size() < 4) {
       rng[std::stoll(name)] = t.clone();
     } else {
       throw InputError("'" + path + "': unexpected tensor '" + key + "' in a checkpoint");
     }
   }
   for (int64_t i = 0; i < static_cast<int64_t>(rng.size()); ++i) {
-    if (rng.count(i) == 0) throw InputError("'" + path + "': random generator state rng/" + std::to_string(i) + " missing");
+    if (rng.count(i) == 0)
+      throw InputError("'" + path + "': random generator state rng/" + std::to_string(i) + " missing");
     c.rng_state.push_back(rng[i]);
   }
   return c;
@@ -174,7 +184,8 @@ void copy_tensors_into(const TensorMap& target, const TensorMap& source, const s
     if (it == source.end()) throw InputError(label + ": missing tensor '" + name + "'");
     if (it->second.sizes() != t.sizes()) {
       std::ostringstream os;
-      os << label << ": tensor '" << name << "' has shape " << it->second.sizes() << ", expected " << t.sizes();
+      os << label << ": tensor '" << name << "' has shape " << it->second.sizes() << ", expected "
+         << t.sizes();
       throw InputError(os.str());
     }
   }

@@ -1,6 +1,7 @@
 #pragma once
 // Training checkpoints: everything a run needs to continue bit for bit where it stopped, in ONE safetensors
-// file written atomically (temp file, fsync, rename), so a kill mid-save leaves the previous checkpoint intact.
+// file written atomically (temp file, fsync, rename), so a kill mid-save leaves the previous checkpoint
+// intact.
 //
 // Layout of <checkpoint_dir>/last.ckpt (a valid safetensors file; inspect it with any safetensors reader):
 //   trainable/<name>   the trainable tensors

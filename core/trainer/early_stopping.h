@@ -1,6 +1,6 @@
 #pragma once
-// Early stopping on a dev metric: tracks the best value (max or min), the step it was reached at, and how many
-// evaluations in a row failed to improve on it; stops after `patience` of them (Prechelt 1998).
+// Early stopping on a dev metric: tracks the best value (max or min), the step it was reached at, and how
+// many evaluations in a row failed to improve on it; stops after `patience` of them (Prechelt 1998).
 #include <cstdint>
 
 #include "core/trainer/trainer_options.h"

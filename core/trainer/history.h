@@ -9,11 +9,11 @@
 namespace softprompt::core::trainer {
 
 struct TrainPoint {
-  int64_t step = 0;        // updates done
-  double epoch = 0;        // fractional epochs done
-  double loss = 0;         // mean train loss over the steps since the previous point
-  double lr = 0;           // lr of the last of those steps
-  double grad_norm = 0;    // global gradient norm (before clipping) of the last of those steps
+  int64_t step = 0;      // updates done
+  double epoch = 0;      // fractional epochs done
+  double loss = 0;       // mean train loss over the steps since the previous point
+  double lr = 0;         // lr of the last of those steps
+  double grad_norm = 0;  // global gradient norm (before clipping) of the last of those steps
 };
 
 struct EvalPoint {

@@ -9,20 +9,20 @@
 
 namespace softprompt::core::trainer {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o, std::vector<at::Tensor> params) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& o,
+                                                        std::vector<at::Tensor> params) {
   for (size_t i = 0; i < params.size(); ++i)
     TORCH_CHECK(params[i].requires_grad(), "trainable tensor ", i, " does not require grad");
   switch (o.optimizer) {
     case OptimizerKind::kAdamW:
       return std::make_unique<torch::optim::AdamW>(
-          std::move(params), torch::optim::AdamWOptions(o.lr)
-                                 .betas({o.beta1, o.beta2})
-                                 .eps(o.eps)
-                                 .weight_decay(o.weight_decay));
-    case OptimizerKind::kSgd:
-      return std::make_unique<torch::optim::SGD>(
           std::move(params),
-          torch::optim::SGDOptions(o.lr).momentum(o.momentum).nesterov(o.nesterov).weight_decay(o.weight_decay));
+          torch::optim::AdamWOptions(o.lr).betas({o.beta1, o.beta2}).eps(o.eps).weight_decay(o.weight_decay));
+    case OptimizerKind::kSgd:
+      return std::make_unique<torch::optim::SGD>(std::move(params), torch::optim::SGDOptions(o.lr)
+                                                                        .momentum(o.momentum)
+                                                                        .nesterov(o.nesterov)
+                                                                        .weight_decay(o.weight_decay));
     case OptimizerKind::kAdafactor: {
       AdafactorOptions a(o.lr);  // lr 0 = relative step size
       a.decay_rate(o.adafactor_decay_rate)
@@ -49,14 +49,16 @@ std::string save_optimizer_state(const torch::optim::Optimizer& optimizer) {
   return out.str();
 }
 
-void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& bytes, const std::string& label) {
+void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& bytes,
+                          const std::string& label) {
   try {
     std::istringstream in(bytes, std::ios::binary);
     torch::serialize::InputArchive archive;
     archive.load_from(in);
     optimizer.load(archive);
   } catch (const c10::Error& e) {
-    throw InputError(label + ": optimizer state does not match this optimizer: " + e.what_without_backtrace());
+    throw InputError(label +
+                     ": optimizer state does not match this optimizer: " + e.what_without_backtrace());
   } catch (const std::runtime_error& e) {
     if (dynamic_cast<const InputError*>(&e) || dynamic_cast<const IoError*>(&e)) throw;
     throw InputError(label + ": cannot read the optimizer state: " + e.what());

@@ -15,7 +15,8 @@ class Optimizer;
 
 namespace softprompt::core::trainer {
 
-// `params` must require grad. The initial lr is options.lr; the trainer sets each step's lr from the schedule.
+// `params` must require grad. The initial lr is options.lr; the trainer sets each step's lr from the
+// schedule.
 std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainerOptions& options,
                                                         std::vector<at::Tensor> params);
 
@@ -27,6 +28,7 @@ std::string save_optimizer_state(const torch::optim::Optimizer& optimizer);
 // Restores it into an optimizer built over the same tensors in the same order. Only the per-tensor state is
 // restored (LibTorch's load keeps the optimizer's current options: they come from TrainerOptions). Throws
 // InputError naming `label` when the bytes are not a state of this optimizer.
-void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& bytes, const std::string& label);
+void load_optimizer_state(torch::optim::Optimizer& optimizer, const std::string& bytes,
+                          const std::string& label);
 
 }  // namespace softprompt::core::trainer

@@ -63,14 +63,16 @@ std::vector<at::Tensor> get_rng_state() {
 void set_rng_state(const std::vector<at::Tensor>& state) {
   auto gens = generators();
   if (state.size() != gens.size())
-    throw InputError("the checkpoint holds " + std::to_string(state.size()) + " random generator states, this " +
-                     "process has " + std::to_string(gens.size()) + " (a different number of devices)");
+    throw InputError("the checkpoint holds " + std::to_string(state.size()) +
+                     " random generator states, this " + "process has " + std::to_string(gens.size()) +
+                     " (a different number of devices)");
   for (size_t i = 0; i < gens.size(); ++i) {
     std::lock_guard<std::mutex> lock(gens[i].mutex());
     try {
       gens[i].set_state(state[i]);
     } catch (const c10::Error& e) {
-      throw InputError("invalid random generator state " + std::to_string(i) + ": " + e.what_without_backtrace());
+      throw InputError("invalid random generator state " + std::to_string(i) + ": " +
+                       e.what_without_backtrace());
     }
   }
 }

@@ -40,9 +40,10 @@ struct StepOutput {
 
 // One evaluation's result.
 struct EvalResult {
-  std::map<std::string, double> metrics;  // must hold TrainerOptions::metric, e.g. {"accuracy", "macro_f1", "loss"}
-  std::vector<int64_t> predictions;       // optional: predicted class per example (confusion matrices)
-  std::vector<int64_t> labels;            // optional: true class per example
+  std::map<std::string, double>
+      metrics;  // must hold TrainerOptions::metric, e.g. {"accuracy", "macro_f1", "loss"}
+  std::vector<int64_t> predictions;  // optional: predicted class per example (confusion matrices)
+  std::vector<int64_t> labels;       // optional: true class per example
 };
 
 class Task {

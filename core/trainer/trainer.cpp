@@ -37,7 +37,11 @@ class TrainingRun {
  public:
   TrainingRun(const TrainerOptions& o, Task& task, std::ostream& out, std::atomic<bool>& stop,
               const std::function<void(const StepInfo&)>& callback)
-      : o_(o), task_(task), out_(out), stop_(stop), callback_(callback),
+      : o_(o),
+        task_(task),
+        out_(out),
+        stop_(stop),
+        callback_(callback),
         early_(o.metric_mode, o.patience, o.min_delta) {}
 
   TrainResult run();
@@ -56,7 +60,9 @@ class TrainingRun {
     return static_cast<double>(st_.epoch) + static_cast<double>(st_.batch_in_epoch) / steps_per_epoch_;
   }
   double elapsed() const { return st_.elapsed_s + (seconds_now() - t_start_); }
-  std::string path(const char* name) const { return (std::filesystem::path(o_.checkpoint_dir) / name).string(); }
+  std::string path(const char* name) const {
+    return (std::filesystem::path(o_.checkpoint_dir) / name).string();
+  }
 
   const TrainerOptions& o_;
   Task& task_;
@@ -84,10 +90,10 @@ class TrainingRun {
 void TrainingRun::setup() {
   if (o_.threads > 0) core::configure_threads(o_.threads);
   train_size_ = task_.train_size();
-  if (train_size_ <= 0) throw InputError("the task has no training examples (train_size " +
-                                         std::to_string(train_size_) + ")");
-  steps_per_epoch_ = o_.drop_last ? train_size_ / o_.batch_size
-                                  : (train_size_ + o_.batch_size - 1) / o_.batch_size;
+  if (train_size_ <= 0)
+    throw InputError("the task has no training examples (train_size " + std::to_string(train_size_) + ")");
+  steps_per_epoch_ =
+      o_.drop_last ? train_size_ / o_.batch_size : (train_size_ + o_.batch_size - 1) / o_.batch_size;
   if (steps_per_epoch_ == 0)
     throw InputError("batch_size " + std::to_string(o_.batch_size) + " > train_size " +
                      std::to_string(train_size_) + " with drop_last: an epoch has no batch");
@@ -126,13 +132,17 @@ void TrainingRun::resume(const std::string& file) {
   Checkpoint c = load_checkpoint(file);
   const auto& s = c.state;
   auto check = [&](bool same, const std::string& what, const std::string& saved, const std::string& now) {
-    if (!same) throw InputError("cannot resume from " + label + ": it was trained with " + what + " " + saved +
-                                ", this run has " + now);
+    if (!same)
+      throw InputError("cannot resume from " + label + ": it was trained with " + what + " " + saved +
+                       ", this run has " + now);
   };
   check(s.seed == st_.seed, "seed", std::to_string(s.seed), std::to_string(st_.seed));
-  check(s.batch_size == st_.batch_size, "batch_size", std::to_string(s.batch_size), std::to_string(st_.batch_size));
-  check(s.train_size == st_.train_size, "train_size", std::to_string(s.train_size), std::to_string(st_.train_size));
-  check(s.drop_last == st_.drop_last, "drop_last", std::to_string(s.drop_last), std::to_string(st_.drop_last));
+  check(s.batch_size == st_.batch_size, "batch_size", std::to_string(s.batch_size),
+        std::to_string(st_.batch_size));
+  check(s.train_size == st_.train_size, "train_size", std::to_string(s.train_size),
+        std::to_string(st_.train_size));
+  check(s.drop_last == st_.drop_last, "drop_last", std::to_string(s.drop_last),
+        std::to_string(st_.drop_last));
   check(s.optimizer == st_.optimizer, "optimizer", s.optimizer, st_.optimizer);
   copy_tensors_into(params_, c.trainable, label);
   load_optimizer_state(*optimizer_, c.optimizer_state, label);
@@ -196,8 +206,13 @@ void TrainingRun::after_step(const StepInfo& info) {
   if (info.step % o_.log_every == 0 || last) {
     st_.history.train.push_back({info.step, info.epoch, last_loss_, info.lr, info.grad_norm});
     if (log_)
-      log_->write({{"event", "train"}, {"step", info.step}, {"epoch", info.epoch}, {"loss", last_loss_},
-                   {"lr", info.lr}, {"grad_norm", info.grad_norm}, {"elapsed_s", elapsed()}});
+      log_->write({{"event", "train"},
+                   {"step", info.step},
+                   {"epoch", info.epoch},
+                   {"loss", last_loss_},
+                   {"lr", info.lr},
+                   {"grad_norm", info.grad_norm},
+                   {"elapsed_s", elapsed()}});
     st_.loss_sum = 0;
     st_.loss_count = 0;
   }
@@ -227,8 +242,8 @@ void TrainingRun::evaluate() {
   if (it == r.metrics.end()) {
     std::string have;
     for (const auto& [k, v] : r.metrics) have += (have.empty() ? "" : ", ") + k;
-    throw InputError("the evaluation of '" + o_.eval_split + "' has no metric '" + o_.metric + "' (it has: " +
-                     (have.empty() ? "none" : have) + ")");
+    throw InputError("the evaluation of '" + o_.eval_split + "' has no metric '" + o_.metric +
+                     "' (it has: " + (have.empty() ? "none" : have) + ")");
   }
   const bool improved = early_.update(it->second, st_.step);
   st_.has_best = early_.has_best();
@@ -244,8 +259,11 @@ void TrainingRun::evaluate() {
   const std::string key = o_.eval_split + "_" + o_.metric;
   live_metric_ = {{key, it->second}};
   if (log_) {
-    nlohmann::json rec = {{"event", "eval"}, {"split", o_.eval_split}, {"step", st_.step},
-                          {"epoch", epochs_done()}, {"best", improved}, {"elapsed_s", elapsed()}};
+    // Train loss and lr too, so that every record reads on its own.
+    const double lr = schedule_.lr_at(st_.step - 1);  // of the last update
+    nlohmann::json rec = {{"event", "eval"},        {"split", o_.eval_split}, {"step", st_.step},
+                          {"epoch", epochs_done()}, {"loss", last_loss_},     {"lr", lr},
+                          {"best", improved},       {"elapsed_s", elapsed()}};
     for (const auto& [k, v] : r.metrics) rec[o_.eval_split + "_" + k] = v;
     log_->write(rec);
   }
@@ -253,8 +271,9 @@ void TrainingRun::evaluate() {
     std::ostringstream os;
     os << "eval step " << st_.step << ':';
     for (const auto& [k, v] : r.metrics) os << ' ' << o_.eval_split << '_' << k << ' ' << format_value(v);
-    os << (improved ? "  (best)" : "  (best " + format_value(early_.best()) + " at step " +
-                                       std::to_string(early_.best_step()) + ")");
+    os << (improved ? "  (best)"
+                    : "  (best " + format_value(early_.best()) + " at step " +
+                          std::to_string(early_.best_step()) + ")");
     progress_->message(os.str());
   }
 }
@@ -326,12 +345,14 @@ TrainResult TrainingRun::finish() {
 Trainer* g_signal_target = nullptr;
 extern "C" void handle_stop_signal(int sig) {
   if (g_signal_target) g_signal_target->request_stop();  // a lock-free atomic store
-  std::signal(sig, SIG_DFL);                               // a second signal ends the process as usual
+  std::signal(sig, SIG_DFL);                             // a second signal ends the process as usual
 }
 
 }  // namespace
 
-Trainer::Trainer(TrainerOptions options) : options_(std::move(options)), out_(&std::cerr) { options_.validate(); }
+Trainer::Trainer(TrainerOptions options) : options_(std::move(options)), out_(&std::cerr) {
+  options_.validate();
+}
 
 TrainResult Trainer::fit(Task& task) {
   stop_requested_.store(false);

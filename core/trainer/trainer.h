@@ -19,11 +19,12 @@
 //   recipes::plot_training(out_dir, result.history, opts.metric);   // loss.png, dev_<metric>.png
 //   auto test = task.evaluate("test");                  // then save the artifact
 //
-// Files in checkpoint_dir: last.ckpt (resume state, see checkpoint.h), best.safetensors (the trainable tensors
-// at the best evaluation; metadata step/metric/value), metrics.jsonl (one JSON object per log or eval step).
-// Resuming (opts.resume = true, same seed, batch size, data, optimizer and trainable shapes) continues from
-// last.ckpt and ends with exactly the tensors an uninterrupted run ends with (given deterministic kernels,
-// e.g. one thread). Other options (max_steps, eval_every, patience, ...) may change between the two runs.
+// Files in checkpoint_dir: last.ckpt (resume state, see checkpoint.h), best.safetensors (the trainable
+// tensors at the best evaluation; metadata step/metric/value), metrics.jsonl (one JSON object per log or eval
+// step). Resuming (opts.resume = true, same seed, batch size, data, optimizer and trainable shapes) continues
+// from last.ckpt and ends with exactly the tensors an uninterrupted run ends with (given deterministic
+// kernels, e.g. one thread). Other options (max_steps, eval_every, patience, ...) may change between the two
+// runs.
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -15,8 +15,9 @@ using Names = std::vector<std::pair<const char*, E>>;
 
 const Names<OptimizerKind> kOptimizers = {
     {"adamw", OptimizerKind::kAdamW}, {"sgd", OptimizerKind::kSgd}, {"adafactor", OptimizerKind::kAdafactor}};
-const Names<ScheduleKind> kSchedules = {
-    {"constant", ScheduleKind::kConstant}, {"linear", ScheduleKind::kLinear}, {"cosine", ScheduleKind::kCosine}};
+const Names<ScheduleKind> kSchedules = {{"constant", ScheduleKind::kConstant},
+                                        {"linear", ScheduleKind::kLinear},
+                                        {"cosine", ScheduleKind::kCosine}};
 const Names<MetricMode> kModes = {{"max", MetricMode::kMax}, {"min", MetricMode::kMin}};
 const Names<ProgressStyle> kStyles = {{"auto", ProgressStyle::kAuto},
                                       {"bar", ProgressStyle::kBar},
@@ -63,7 +64,8 @@ void validate_optimizer(const TrainerOptions& o) {
   if (!(o.adafactor_beta1 >= 0 && o.adafactor_beta1 < 1))
     invalid("adafactor_beta1", o.adafactor_beta1, "must be in [0, 1)");
   if (adafactor && o.lr == 0 && (o.schedule != ScheduleKind::kConstant || o.warmup_steps > 0))
-    invalid("lr", 0, "Adafactor's relative step size has its own schedule: use schedule=constant, warmup_steps=0");
+    invalid("lr", 0,
+            "Adafactor's relative step size has its own schedule: use schedule=constant, warmup_steps=0");
 }
 
 }  // namespace
@@ -83,11 +85,13 @@ void TrainerOptions::validate() const {
   if (max_steps < 0) invalid("max_steps", max_steps, "must be >= 0");
   if (max_steps == 0 && epochs <= 0) invalid("epochs", epochs, "must be > 0 when max_steps is 0");
   if (batch_size <= 0) invalid("batch_size", batch_size, "must be > 0");
-  if (!(grad_clip >= 0) || !std::isfinite(grad_clip)) invalid("grad_clip", grad_clip, "must be >= 0 (0 = off)");
+  if (!(grad_clip >= 0) || !std::isfinite(grad_clip))
+    invalid("grad_clip", grad_clip, "must be >= 0 (0 = off)");
   if (eval_every < -1) invalid("eval_every", eval_every, "must be > 0, 0 (each epoch) or -1 (never)");
   if (eval_every != -1 && metric.empty()) invalid("metric", "\"\"", "must name a metric when evaluating");
   if (patience < 0) invalid("patience", patience, "must be >= 0");
-  if (patience > 0 && eval_every == -1) invalid("patience", patience, "early stopping needs eval_every != -1");
+  if (patience > 0 && eval_every == -1)
+    invalid("patience", patience, "early stopping needs eval_every != -1");
   if (!(min_delta >= 0)) invalid("min_delta", min_delta, "must be >= 0");
   if (checkpoint_every < 0) invalid("checkpoint_every", checkpoint_every, "must be >= 0");
   if (resume && checkpoint_dir.empty()) invalid("resume", "true", "needs checkpoint_dir");

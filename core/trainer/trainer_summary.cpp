@@ -8,7 +8,9 @@ namespace softprompt::core::trainer {
 
 std::string summary(const TrainResult& r, const TrainerOptions& o) {
   std::ostringstream os;
-  os << (r.interrupted ? "training interrupted" : r.stopped_early ? "training stopped early" : "training done")
+  os << (r.interrupted     ? "training interrupted"
+         : r.stopped_early ? "training stopped early"
+                           : "training done")
      << ": " << r.steps << '/' << r.total_steps << " steps (" << format_value(r.epochs) << " epochs) in "
      << Progress::format_duration(r.elapsed_s);
   if (r.elapsed_s > 0) os << ", " << format_value(r.steps / r.elapsed_s) << " steps/s";

@@ -19,7 +19,8 @@ struct Frame {
   cv::Rect area;
   Axis x, y;
   cv::Point2d to_px(double vx, double vy) const {
-    return {area.x + (vx - x.lo) / (x.hi - x.lo) * area.width, area.y + (y.hi - vy) / (y.hi - y.lo) * area.height};
+    return {area.x + (vx - x.lo) / (x.hi - x.lo) * area.width,
+            area.y + (y.hi - vy) / (y.hi - y.lo) * area.height};
   }
 };
 
@@ -53,7 +54,8 @@ void draw_axes(cv::Mat& img, const Frame& f, const std::string& x_label, const s
     const int px = static_cast<int>(std::lround(f.to_px(t, f.y.lo).x));
     cv::line(img, {px, f.area.y}, {px, f.area.br().y}, kGrid, 1);
     cv::line(img, {px, f.area.br().y}, {px, f.area.br().y + 5}, kAxis, 1);
-    put_text(img, tick_label(t, f.x.step), {px, f.area.br().y + 10}, scale, kText, Align::kCenter, Align::kStart);
+    put_text(img, tick_label(t, f.x.step), {px, f.area.br().y + 10}, scale, kText, Align::kCenter,
+             Align::kStart);
   }
   int widest = 0;
   for (double t : f.y.ticks) {

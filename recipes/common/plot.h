@@ -27,14 +27,15 @@ struct PlotSize {
 void plot_curves(const std::string& path, const std::string& title, const std::vector<Series>& series,
                  const std::string& x_label, const std::string& y_label, PlotSize size = {});
 
-// `matrix`: [C, C] counts, row = true class, column = predicted class (core::confusion_matrix). Cells show the
-// count (and the row percentage when there is room); the color is the share of the true class, so small
+// `matrix`: [C, C] counts, row = true class, column = predicted class (core::confusion_matrix). Cells show
+// the count (and the row percentage when there is room); the color is the share of the true class, so small
 // classes stay readable. The image is square-ish and grows with C (up to ~1000 px).
 void plot_confusion(const std::string& path, const std::vector<std::string>& labels, const at::Tensor& matrix,
                     const std::string& title = "confusion matrix");
 
 // The standard curves of a training run into `dir`: loss.png (train loss per log step) and
-// <split>_<metric>.png (each evaluation), the latter only when the history has that metric. Returns the paths.
+// <split>_<metric>.png (each evaluation), the latter only when the history has that metric. Returns the
+// paths.
 std::vector<std::string> plot_training(const std::string& dir, const core::trainer::History& history,
                                        const std::string& metric, const std::string& split = "dev");
 

@@ -25,7 +25,8 @@ cv::Scalar blues(double t) {
 void draw_color_bar(cv::Mat& img, int x, int top, int height) {
   constexpr int kWidth = 14;
   for (int y = 0; y < height; ++y)
-    cv::line(img, {x, top + y}, {x + kWidth - 1, top + y}, blues(1.0 - static_cast<double>(y) / (height - 1)));
+    cv::line(img, {x, top + y}, {x + kWidth - 1, top + y},
+             blues(1.0 - static_cast<double>(y) / (height - 1)));
   cv::rectangle(img, cv::Rect(x, top, kWidth, height), kAxis, 1);
   for (int pct : {0, 50, 100}) {
     const int y = top + static_cast<int>(std::lround((100 - pct) / 100.0 * (height - 1)));
@@ -34,7 +35,8 @@ void draw_color_bar(cv::Mat& img, int x, int top, int height) {
   }
 }
 
-at::Tensor checked_matrix(const std::string& path, const std::vector<std::string>& labels, const at::Tensor& m) {
+at::Tensor checked_matrix(const std::string& path, const std::vector<std::string>& labels,
+                          const at::Tensor& m) {
   if (!m.defined() || m.dim() != 2 || m.size(0) != m.size(1))
     throw InputError("confusion plot '" + path + "': the matrix must be square [C, C]");
   if (m.size(0) != static_cast<int64_t>(labels.size()) || labels.empty())
@@ -93,7 +95,8 @@ void draw_cells(cv::Mat& img, const Layout& l, const at::Tensor& m) {
       if (l.cell >= 60 && row_sum > 0) {
         char pct[16];
         std::snprintf(pct, sizeof(pct), "%.0f%%", 100 * share);
-        put_text(img, count_text(a[r][c]), {mid.x, mid.y - 4}, l.count_scale, ink, Align::kCenter, Align::kEnd);
+        put_text(img, count_text(a[r][c]), {mid.x, mid.y - 4}, l.count_scale, ink, Align::kCenter,
+                 Align::kEnd);
         put_text(img, pct, {mid.x, mid.y + 6}, l.count_scale * 0.75, ink, Align::kCenter, Align::kStart);
       } else {
         put_text(img, count_text(a[r][c]), mid, l.count_scale, ink, Align::kCenter, Align::kCenter);
@@ -149,9 +152,11 @@ void plot_confusion(const std::string& path, const std::vector<std::string>& lab
   draw_cells(img, l, m);
   draw_labels(img, l, labels);
   draw_color_bar(img, bar_x, l.top, side);
-  const int center = std::clamp(l.left + side / 2, width / 2 - 40, width / 2 + 40);  // over the grid, if it fits
+  const int center =
+      std::clamp(l.left + side / 2, width / 2 - 40, width / 2 + 40);  // over the grid, if it fits
   put_text(img, title, {center, 32}, 0.7, kText, Align::kCenter, Align::kEnd, 2);
-  put_text(img, "color: share of the true class (row)", {center, 52}, 0.42, kAxis, Align::kCenter, Align::kEnd);
+  put_text(img, "color: share of the true class (row)", {center, 52}, 0.42, kAxis, Align::kCenter,
+           Align::kEnd);
   save_png(path, img);
 }
 

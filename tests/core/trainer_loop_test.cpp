@@ -61,7 +61,8 @@ TEST(TrainerOptionsTest, ValidateNamesTheField) {
   EXPECT_NE(bad([](TrainerOptions& o) { o.beta2 = 1.0; }).find("beta2"), std::string::npos);
   EXPECT_NE(bad([](TrainerOptions& o) { o.max_steps = 0, o.epochs = 0; }).find("epochs"), std::string::npos);
   EXPECT_NE(bad([](TrainerOptions& o) { o.resume = true; }).find("checkpoint_dir"), std::string::npos);
-  EXPECT_NE(bad([](TrainerOptions& o) { o.patience = 2, o.eval_every = -1; }).find("patience"), std::string::npos);
+  EXPECT_NE(bad([](TrainerOptions& o) { o.patience = 2, o.eval_every = -1; }).find("patience"),
+            std::string::npos);
   EXPECT_NE(bad([](TrainerOptions& o) { o.grad_clip = -1; }).find("grad_clip"), std::string::npos);
   EXPECT_NE(bad([](TrainerOptions& o) { o.nesterov = true; }).find("nesterov"), std::string::npos);
   EXPECT_NE(bad([](TrainerOptions& o) { o.log_every = 0; }).find("log_every"), std::string::npos);
@@ -305,7 +306,8 @@ TEST(TrainerLoop, WritesJsonLinesMetrics) {
     auto j = nlohmann::json::parse(line);
     events.emplace_back(j.at("event").get<std::string>(), j.at("step").get<int64_t>());
     EXPECT_TRUE(j.contains("epoch") && j.contains("elapsed_s")) << line;
-    if (j["event"] == "train") EXPECT_TRUE(j.contains("loss") && j.contains("lr") && j.contains("grad_norm"));
+    EXPECT_TRUE(j.contains("loss") && j.contains("lr")) << line;
+    if (j["event"] == "train") EXPECT_TRUE(j.contains("grad_norm"));
     if (j["event"] == "eval") EXPECT_TRUE(j.contains("dev_accuracy") && j.contains("dev_macro_f1"));
   }
   using E = std::pair<std::string, int64_t>;

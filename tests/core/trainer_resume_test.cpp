@@ -187,7 +187,8 @@ TEST(TrainerResume, BadCheckpointsAreInputErrors) {
   };
   expect_error("garbage", ckpt);
   expect_error(good.substr(0, good.size() / 2), ckpt);  // torn write (what the atomic write prevents)
-  expect_error(core::io::serialize_safetensors({{"w", torch::zeros({2})}}), "not a softprompt training checkpoint");
+  expect_error(core::io::serialize_safetensors({{"w", torch::zeros({2})}}),
+               "not a softprompt training checkpoint");
 
   core::io::write_file_atomically(ckpt, good);
   auto other = o;
@@ -210,7 +211,8 @@ TEST(TrainerResume, BadCheckpointsAreInputErrors) {
     train(o);
     ADD_FAILURE() << "wrong shape accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("tensor 'weight' has shape [2, 2], expected [3, 6]"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("tensor 'weight' has shape [2, 2], expected [3, 6]"),
+              std::string::npos)
         << e.what();
   }
 
@@ -222,7 +224,8 @@ TEST(TrainerResume, BadCheckpointsAreInputErrors) {
 TEST(TrainerResume, CopyTensorsIntoChecksNames) {
   auto target = core::io::TensorMap{{"a", torch::zeros({2})}};
   EXPECT_THROW(copy_tensors_into(target, {{"b", torch::ones({2})}}, "x"), InputError);
-  EXPECT_THROW(copy_tensors_into(target, {{"a", torch::ones({2})}, {"b", torch::ones({2})}}, "x"), InputError);
+  EXPECT_THROW(copy_tensors_into(target, {{"a", torch::ones({2})}, {"b", torch::ones({2})}}, "x"),
+               InputError);
   auto alias = target.at("a");
   copy_tensors_into(target, {{"a", torch::ones({2}, torch::kDouble)}}, "x");
   EXPECT_TRUE(torch::equal(alias, torch::ones({2})));  // in place, dtype kept

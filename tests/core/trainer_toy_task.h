@@ -18,9 +18,9 @@ struct ToyConfig {
   int64_t dim = 6;
   int64_t classes = 3;
   double dropout = 0.1;
-  int64_t nan_loss_at_call = -1;   // train_step call (1-based) that returns a NaN loss
-  int64_t nan_grad_at_call = -1;   // ... a finite loss whose gradient is NaN
-  int64_t throw_at_call = -1;      // ... that throws (a crash)
+  int64_t nan_loss_at_call = -1;        // train_step call (1-based) that returns a NaN loss
+  int64_t nan_grad_at_call = -1;        // ... a finite loss whose gradient is NaN
+  int64_t throw_at_call = -1;           // ... that throws (a crash)
   std::vector<double> scripted_metric;  // evaluate() #k reports scripted_metric[k] as "accuracy"
 };
 
@@ -48,7 +48,8 @@ class ToyTask : public core::trainer::Task {
     if (training_ && c_.dropout > 0) x = torch::dropout(x, c_.dropout, /*train=*/true);
     auto loss = torch::cross_entropy_loss(logits(x), y_train_.index_select(0, index));
     if (calls_ == c_.nan_loss_at_call) loss = loss * std::numeric_limits<float>::quiet_NaN();
-    if (calls_ == c_.nan_grad_at_call) loss = loss + torch::sqrt(bias_.abs().sum() * 0);  // d/dx sqrt(0) = inf
+    if (calls_ == c_.nan_grad_at_call)
+      loss = loss + torch::sqrt(bias_.abs().sum() * 0);  // d/dx sqrt(0) = inf
     return {loss};
   }
 

@@ -54,8 +54,8 @@ TEST(Plot, CurvesPngHasSizeLinesAndLegend) {
   ASSERT_FALSE(img.empty());
   EXPECT_EQ(img.cols, 900);
   EXPECT_EQ(img.rows, 540);
-  EXPECT_GT(count_color(img, {180, 119, 31}), 300);  // first series: Tableau blue
-  EXPECT_GT(count_color(img, {14, 127, 255}), 100);  // second series: Tableau orange
+  EXPECT_GT(count_color(img, {180, 119, 31}), 300);                       // first series: Tableau blue
+  EXPECT_GT(count_color(img, {14, 127, 255}), 100);                       // second series: Tableau orange
   EXPECT_GT(count_color(img, {255, 255, 255}), img.rows * img.cols / 2);  // mostly white background
 }
 
@@ -77,7 +77,8 @@ TEST(Plot, ConfusionPngHasCellsShadedByRowShare) {
   // many classes: still readable size, no crash
   std::vector<std::string> names;
   for (int i = 0; i < 40; ++i) names.push_back("class_" + std::to_string(i));
-  auto big = torch::randint(0, 3, {40, 40}, torch::kLong) + torch::diag(torch::randint(10, 40, {40}, torch::kLong));
+  auto big =
+      torch::randint(0, 3, {40, 40}, torch::kLong) + torch::diag(torch::randint(10, 40, {40}, torch::kLong));
   plot_confusion(out_dir() + "/confusion_40.png", names, big);
   const cv::Mat img40 = cv::imread(out_dir() + "/confusion_40.png");
   ASSERT_FALSE(img40.empty());
@@ -102,7 +103,8 @@ TEST(Plot, BadInputsAreErrors) {
   EXPECT_THROW(plot_curves(dir + "/x.png", "t", {{"a", {1, 2}, {1}}}, "x", "y"), InputError);
   EXPECT_THROW(plot_curves(dir + "/x.png", "t", {{"a", {1}, {std::nan("")}}}, "x", "y"), InputError);
   EXPECT_THROW(plot_curves(dir + "/x.png", "t", {{"a", {1}, {1}}}, "x", "y", {50, 50}), InputError);
-  EXPECT_NO_THROW(plot_curves(dir + "/single.png", "", {{"", {3}, {0.5}}}, "x", "y"));  // one point, flat range
+  EXPECT_NO_THROW(
+      plot_curves(dir + "/single.png", "", {{"", {3}, {0.5}}}, "x", "y"));  // one point, flat range
   EXPECT_THROW(plot_confusion(dir + "/c.png", {"a", "b"}, torch::zeros({3, 3})), InputError);
   EXPECT_THROW(plot_confusion(dir + "/c.png", {"a", "b"}, torch::zeros({2, 3})), InputError);
   EXPECT_THROW(plot_confusion(dir + "/c.png", {"a", "b"}, -torch::ones({2, 2})), InputError);
