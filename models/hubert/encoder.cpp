@@ -36,8 +36,9 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& key_bia
   }
   TORCH_CHECK(key_bias.size(-1) == k.size(2), "hubert attention: key bias ", key_bias.sizes(), " does not fit ",
               k.size(2), " keys");
-  // [B,H,T,hd] x [B,H,hd,S] -> [B,H,T,S]; the softmax runs in float32 whatever the weights' dtype.
-  at::Tensor scores = torch::matmul(q, k.transpose(-1, -2)).to(torch::kFloat) + key_bias;
+  // [B,H,T,hd] x [B,H,hd,S] -> [B,H,T,S]; the softmax runs in float32 at least (float64 weights keep float64).
+  const auto acc = q.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
+  at::Tensor scores = torch::matmul(q, k.transpose(-1, -2)).to(acc) + key_bias.to(acc);
   at::Tensor probs = torch::softmax(scores, /*dim=*/-1).to(v.scalar_type());
   return out_proj(torch::matmul(probs, v).transpose(1, 2).reshape({b, t, d}));
 }
