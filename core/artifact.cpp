@@ -71,7 +71,8 @@ ArtifactPaths artifact_paths(const std::string& path) {
     }
   }
   if (stem.empty() || fs::path(stem).filename().empty())
-    throw InputError("'" + path + "' does not name an artifact (expected NAME, NAME.json or NAME.safetensors)");
+    throw InputError("'" + path +
+                     "' does not name an artifact (expected NAME, NAME.json or NAME.safetensors)");
   return {stem, stem + ".json", stem + ".safetensors", stem + ".config.yaml"};
 }
 
@@ -94,8 +95,8 @@ Manifest save_artifact(const std::string& path, const io::TensorMap& tensors, Ma
   const std::string manifest_text = manifest_to_json(m).dump(2) + "\n";
   // The tensor file embeds its own manifest, so it stays usable whatever happens to the .json beside it.
   files.emplace_back(p.tensors, io::serialize_safetensors(tensors, {{kFormatKey, kArtifactFormat},
-                                                                   {kSaveIdKey, m.save_id},
-                                                                   {kManifestKey, manifest_text}}));
+                                                                    {kSaveIdKey, m.save_id},
+                                                                    {kManifestKey, manifest_text}}));
   if (!options.config_yaml.empty()) files.emplace_back(p.config, options.config_yaml);
   // The manifest is published last: a crash before its rename leaves the old manifest, which the new
   // tensors' save_id then contradicts (refused on load), never a manifest describing missing tensors.
@@ -116,12 +117,14 @@ void check_backbone(const Manifest& m, const std::string& label, const LoadOptio
   const std::string loaded = "'" + (options.backbone_id.empty() ? std::string("?") : options.backbone_id) +
                              "' (weights hash " + options.backbone_hash + ")";
   if (m.backbone.weights_hash.empty()) {
-    warn(label + ": the artifact records no backbone weights hash; cannot check that it belongs to " + loaded);
+    warn(label + ": the artifact records no backbone weights hash; cannot check that it belongs to " +
+         loaded);
     return;
   }
   if (m.backbone.weights_hash == options.backbone_hash) return;
-  const std::string msg = label + ": the prompt was trained on backbone '" + m.backbone.id + "' (weights hash " +
-                          m.backbone.weights_hash + ") but the loaded backbone is " + loaded;
+  const std::string msg = label + ": the prompt was trained on backbone '" + m.backbone.id +
+                          "' (weights hash " + m.backbone.weights_hash + ") but the loaded backbone is " +
+                          loaded;
   if (options.on_mismatch == BackboneMismatch::kError)
     throw InputError(msg + "; use the matching backbone or allow the mismatch explicitly");
   warn(msg);
@@ -133,7 +136,8 @@ Artifact load_artifact(const std::string& path, const LoadOptions& options) {
   const auto& p = a.paths;
   const bool has_manifest = fs::exists(p.manifest);
   if (!has_manifest && !fs::exists(p.tensors))
-    throw IoError("no artifact at '" + p.stem + "' (neither '" + p.manifest + "' nor '" + p.tensors + "' exists)");
+    throw IoError("no artifact at '" + p.stem + "' (neither '" + p.manifest + "' nor '" + p.tensors +
+                  "' exists)");
   if (!fs::exists(p.tensors))
     throw IoError("artifact tensors '" + p.tensors + "' do not exist (manifest '" + p.manifest + "')");
   const io::SafetensorsFile file(p.tensors);
@@ -154,8 +158,9 @@ Artifact load_artifact(const std::string& path, const LoadOptions& options) {
       // A crash between the renames of a save leaves the new tensors beside the old .json.
       const auto own = embedded();
       if (!own)
-        throw InputError("'" + p.manifest + "' and '" + p.tensors + "' are not from the same save (save_id '" +
-                         a.manifest.save_id + "' vs '" + file_id + "') and the tensors carry no manifest");
+        throw InputError("'" + p.manifest + "' and '" + p.tensors +
+                         "' are not from the same save (save_id '" + a.manifest.save_id + "' vs '" + file_id +
+                         "') and the tensors carry no manifest");
       warn("'" + p.manifest + "' is stale (save_id " + a.manifest.save_id + ", tensors " + file_id +
            ": an interrupted save or files from two runs); using the manifest stored in '" + p.tensors + "'");
       a.manifest = *own;

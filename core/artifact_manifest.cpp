@@ -12,11 +12,12 @@ namespace softprompt::core {
 namespace {
 using json = nlohmann::json;
 
-const std::set<std::string> kKeys = {"format",     "format_version", "softprompt_version", "created_at",
-                                     "save_id",    "method",         "method_options",     "slots",
-                                     "backbone",   "tokenizer",      "template",           "labels",
-                                     "verbalizer", "metrics",        "tensors",            "tensors_file",
-                                     "config_file", "extra"};
+const std::set<std::string> kKeys = {"format",         "format_version", "softprompt_version",
+                                     "created_at",     "save_id",        "method",
+                                     "method_options", "slots",          "backbone",
+                                     "tokenizer",      "template",       "labels",
+                                     "verbalizer",     "metrics",        "tensors",
+                                     "tensors_file",   "config_file",    "extra"};
 
 // Typed access to one manifest's keys; every error names the file and the key.
 class Fields {
@@ -59,7 +60,8 @@ class Fields {
   int64_t count(const json& parent, const std::string& key, const std::string& path) const {
     if (!parent.contains(key)) return 0;
     const auto& v = parent.at(key);
-    if (!v.is_number_integer() || v.get<int64_t>() < 0) fail(path, "must be a non-negative integer, got " + v.dump());
+    if (!v.is_number_integer() || v.get<int64_t>() < 0)
+      fail(path, "must be a non-negative integer, got " + v.dump());
     return v.get<int64_t>();
   }
   const std::string& label() const { return label_; }
@@ -82,7 +84,8 @@ TensorSpec tensor_spec(const Fields& f, const std::string& name, const json& v) 
     f.fail(key, "has unknown dtype '" + spec.dtype + "'");
   }
   for (const auto& d : v.at("shape")) {
-    if (!d.is_number_integer() || d.get<int64_t>() < 0) f.fail(key, "has a bad shape " + v.at("shape").dump());
+    if (!d.is_number_integer() || d.get<int64_t>() < 0)
+      f.fail(key, "has a bad shape " + v.at("shape").dump());
     spec.shape.push_back(d.get<int64_t>());
   }
   return spec;

@@ -1,8 +1,8 @@
 #pragma once
 // The manifest of a prompt artifact: `<name>.json` beside `<name>.safetensors` (DESIGN.md, "Artifacts").
 // It says what the tensors are (method and options, slots), what they were trained on (backbone id, weights
-// hash, sizes, tokenizer, template, labels/verbalizer), how well they did (metrics) and every tensor's dtype and
-// shape, so a loader can refuse a file that does not match before touching a model.
+// hash, sizes, tokenizer, template, labels/verbalizer), how well they did (metrics) and every tensor's dtype
+// and shape, so a loader can refuse a file that does not match before touching a model.
 //
 // JSON layout (format_version 1):
 //   {"format": "softprompt.prompt", "format_version": 1, "softprompt_version": "0.1.0",
@@ -46,22 +46,22 @@ struct TensorSpec {
 
 struct Manifest {
   int64_t format_version = kArtifactFormatVersion;
-  std::string method;                                     // "prompt_tuning", "prefix_tuning", "p_tuning", ...
+  std::string method;  // "prompt_tuning", "prefix_tuning", "p_tuning", ...
   nlohmann::json method_options = nlohmann::json::object();
-  std::vector<std::string> slots;                         // slot names (core/slots.h)
+  std::vector<std::string> slots;  // slot names (core/slots.h)
   BackboneInfo backbone;
-  std::string tokenizer;                                  // tokenizer id or path
-  std::string prompt_template;                            // JSON key "template"
+  std::string tokenizer;        // tokenizer id or path
+  std::string prompt_template;  // JSON key "template"
   std::vector<std::string> labels;
   nlohmann::json verbalizer = nlohmann::json::object();  // label -> words
   nlohmann::json metrics = nlohmann::json::object();     // name -> number
-  std::map<std::string, TensorSpec> tensors;              // filled by save_artifact from the tensors
-  std::string created_at;                                 // ISO 8601 UTC; filled by save_artifact when empty
+  std::map<std::string, TensorSpec> tensors;             // filled by save_artifact from the tensors
+  std::string created_at;                                // ISO 8601 UTC; filled by save_artifact when empty
   std::string softprompt_version = kSoftpromptVersion;
-  std::string save_id;                                    // filled by save_artifact
-  std::string tensors_file;                               // file names beside the manifest, set by save_artifact
-  std::string config_file;                                // "" when no resolved config was saved
-  nlohmann::json extra = nlohmann::json::object();       // anything else a recipe records, kept verbatim
+  std::string save_id;                              // filled by save_artifact
+  std::string tensors_file;                         // file names beside the manifest, set by save_artifact
+  std::string config_file;                          // "" when no resolved config was saved
+  nlohmann::json extra = nlohmann::json::object();  // anything else a recipe records, kept verbatim
 };
 
 nlohmann::json manifest_to_json(const Manifest& manifest);

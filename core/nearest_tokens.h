@@ -1,6 +1,7 @@
 #pragma once
 // What a soft prompt "says": for each prompt vector, the vocabulary tokens whose input embeddings are nearest
-// by cosine similarity (the interpretation used by Lester et al. 2021, section 7). Used by `softprompt inspect`.
+// by cosine similarity (the interpretation used by Lester et al. 2021, section 7). Used by `softprompt
+// inspect`.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>

@@ -19,11 +19,19 @@ constexpr const char* kManifestKey = "softprompt.manifest";
 const std::vector<std::pair<std::string, PeftType>> kTypes = {{"PROMPT_TUNING", PeftType::kPromptTuning},
                                                               {"P_TUNING", PeftType::kPTuning},
                                                               {"PREFIX_TUNING", PeftType::kPrefixTuning}};
-const std::vector<std::string> kKnownKeys = {
-    "peft_type",  "task_type",          "num_virtual_tokens",      "token_dim",
-    "num_layers", "num_attention_heads", "num_transformer_submodules", "prompt_tuning_init",
-    "prompt_tuning_init_text", "tokenizer_name_or_path", "base_model_name_or_path", "inference_mode",
-    "revision"};
+const std::vector<std::string> kKnownKeys = {"peft_type",
+                                             "task_type",
+                                             "num_virtual_tokens",
+                                             "token_dim",
+                                             "num_layers",
+                                             "num_attention_heads",
+                                             "num_transformer_submodules",
+                                             "prompt_tuning_init",
+                                             "prompt_tuning_init_text",
+                                             "tokenizer_name_or_path",
+                                             "base_model_name_or_path",
+                                             "inference_mode",
+                                             "revision"};
 
 // Typed reads of adapter_config.json keys; errors name the file and the key.
 struct Reader {
@@ -35,7 +43,8 @@ struct Reader {
   int64_t positive(const std::string& key) const {
     if (!j.contains(key) || j.at(key).is_null()) fail(key, "is missing");
     const auto& v = j.at(key);
-    if (!v.is_number_integer() || v.get<int64_t>() <= 0) fail(key, "must be a positive integer, got " + v.dump());
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
+      fail(key, "must be a positive integer, got " + v.dump());
     return v.get<int64_t>();
   }
   std::optional<int64_t> optional_positive(const std::string& key) const {
@@ -88,13 +97,15 @@ PeftConfig peft_config_from_json(const json& j, const std::string& label) {
   if (!j.is_object()) throw InputError(label + ": a PEFT adapter config must be a JSON object");
   const Reader r{j, label};
   if (!j.contains("peft_type")) r.fail("peft_type", "is missing");
-  const std::string type = j.at("peft_type").is_string() ? j.at("peft_type").get<std::string>() : j.at("peft_type").dump();
+  const std::string type =
+      j.at("peft_type").is_string() ? j.at("peft_type").get<std::string>() : j.at("peft_type").dump();
   PeftConfig c;
   bool known = false;
   for (const auto& [name, t] : kTypes)
     if (name == type) c.peft_type = t, known = true;
   if (!known)
-    r.fail("peft_type", "is '" + type + "'; softprompt imports PROMPT_TUNING, P_TUNING and PREFIX_TUNING adapters");
+    r.fail("peft_type",
+           "is '" + type + "'; softprompt imports PROMPT_TUNING, P_TUNING and PREFIX_TUNING adapters");
   c.task_type = r.optional_string("task_type");
   c.num_virtual_tokens = r.positive("num_virtual_tokens");
   c.token_dim = r.positive("token_dim");
@@ -103,7 +114,8 @@ PeftConfig peft_config_from_json(const json& j, const std::string& label) {
     r.fail("num_transformer_submodules", "is " + std::to_string(c.num_transformer_submodules) +
                                              " (an encoder-decoder adapter); softprompt backbones take 1");
   c.num_attention_heads = r.optional_positive("num_attention_heads");
-  c.num_layers = c.peft_type == PeftType::kPrefixTuning ? r.positive("num_layers") : r.optional_positive("num_layers");
+  c.num_layers =
+      c.peft_type == PeftType::kPrefixTuning ? r.positive("num_layers") : r.optional_positive("num_layers");
   c.prompt_tuning_init = r.optional_string("prompt_tuning_init").value_or("RANDOM");
   c.prompt_tuning_init_text = r.optional_string("prompt_tuning_init_text");
   c.tokenizer_name_or_path = r.optional_string("tokenizer_name_or_path");
@@ -132,12 +144,13 @@ void check_tensor(const PeftConfig& c, const at::Tensor& t, const std::string& l
                      std::string(c10::toString(t.scalar_type())));
   const auto expected = peft_tensor_shape(c);
   if (t.sizes().vec() != expected)
-    throw InputError(label + ": '" + std::string(kPeftTensorKey) + "' has shape " + shape_text(t.sizes().vec()) +
-                     " but the config (" + peft_type_name(c.peft_type) + ", num_virtual_tokens " +
-                     std::to_string(c.num_virtual_tokens) + ", token_dim " + std::to_string(c.token_dim) +
-                     (c.peft_type == PeftType::kPrefixTuning ? ", num_layers " + std::to_string(c.num_layers.value_or(0))
-                                                             : std::string()) +
-                     ") needs " + shape_text(expected));
+    throw InputError(
+        label + ": '" + std::string(kPeftTensorKey) + "' has shape " + shape_text(t.sizes().vec()) +
+        " but the config (" + peft_type_name(c.peft_type) + ", num_virtual_tokens " +
+        std::to_string(c.num_virtual_tokens) + ", token_dim " + std::to_string(c.token_dim) +
+        (c.peft_type == PeftType::kPrefixTuning ? ", num_layers " + std::to_string(c.num_layers.value_or(0))
+                                                : std::string()) +
+        ") needs " + shape_text(expected));
 }
 }  // namespace
 
@@ -146,20 +159,23 @@ void save_peft(const std::string& dir, const PeftAdapter& a) {
   io::Metadata metadata = {{"format", "pt"}};  // what PEFT's save_pretrained writes
   if (!a.softprompt_manifest.is_null()) metadata[kManifestKey] = a.softprompt_manifest.dump();
   const std::string weights = io::serialize_safetensors({{kPeftTensorKey, a.prompt_embeddings}}, metadata);
-  io::write_files_atomically({{(fs::path(dir) / kPeftWeightsFile).string(), weights},
-                              {(fs::path(dir) / kPeftConfigFile).string(),
-                               peft_config_to_json(a.config).dump(2) + "\n"}});
+  io::write_files_atomically(
+      {{(fs::path(dir) / kPeftWeightsFile).string(), weights},
+       {(fs::path(dir) / kPeftConfigFile).string(), peft_config_to_json(a.config).dump(2) + "\n"}});
 }
 
 PeftAdapter load_peft(const std::string& dir) {
   const auto config_path = (fs::path(dir) / kPeftConfigFile).string();
   const auto weights_path = (fs::path(dir) / kPeftWeightsFile).string();
   if (!fs::is_directory(dir)) throw IoError("PEFT adapter directory '" + dir + "' does not exist");
-  if (!fs::exists(config_path)) throw IoError("'" + config_path + "' does not exist (not a PEFT adapter directory)");
+  if (!fs::exists(config_path))
+    throw IoError("'" + config_path + "' does not exist (not a PEFT adapter directory)");
   if (!fs::exists(weights_path)) {
     if (fs::exists(fs::path(dir) / "adapter_model.bin"))
-      throw InputError("'" + dir + "' holds adapter_model.bin (a pickle); save the adapter with "
-                       "safe_serialization=True to get " + std::string(kPeftWeightsFile));
+      throw InputError("'" + dir +
+                       "' holds adapter_model.bin (a pickle); save the adapter with "
+                       "safe_serialization=True to get " +
+                       std::string(kPeftWeightsFile));
     throw IoError("'" + weights_path + "' does not exist");
   }
   json j;
@@ -173,8 +189,8 @@ PeftAdapter load_peft(const std::string& dir) {
   const io::SafetensorsFile file(weights_path);
   for (const auto& info : file.infos())
     if (info.name != kPeftTensorKey)
-      throw InputError(weights_path + ": unexpected tensor '" + info.name + "' (a prompt-learning adapter holds only '" +
-                       kPeftTensorKey + "')");
+      throw InputError(weights_path + ": unexpected tensor '" + info.name +
+                       "' (a prompt-learning adapter holds only '" + kPeftTensorKey + "')");
   if (!file.contains(kPeftTensorKey))
     throw InputError(weights_path + ": tensor '" + std::string(kPeftTensorKey) + "' is missing");
   a.prompt_embeddings = file.tensor(kPeftTensorKey).clone();
@@ -194,7 +210,8 @@ std::vector<std::pair<at::Tensor, at::Tensor>> split_prefix(const at::Tensor& e,
   const int64_t dim = e.size(1) / (2 * num_layers);
   std::vector<std::pair<at::Tensor, at::Tensor>> out;
   for (int64_t l = 0; l < num_layers; ++l)
-    out.emplace_back(e.narrow(1, 2 * l * dim, dim).contiguous(), e.narrow(1, (2 * l + 1) * dim, dim).contiguous());
+    out.emplace_back(e.narrow(1, 2 * l * dim, dim).contiguous(),
+                     e.narrow(1, (2 * l + 1) * dim, dim).contiguous());
   return out;
 }
 
@@ -203,7 +220,8 @@ at::Tensor join_prefix(const std::vector<std::pair<at::Tensor, at::Tensor>>& kv)
   std::vector<at::Tensor> parts;
   for (const auto& [k, v] : kv) {
     TORCH_CHECK(k.dim() == 2 && k.sizes() == v.sizes() && k.sizes() == kv[0].first.sizes(),
-                "join_prefix: every key and value must be the same [P,D], got ", k.sizes(), " and ", v.sizes());
+                "join_prefix: every key and value must be the same [P,D], got ", k.sizes(), " and ",
+                v.sizes());
     parts.push_back(k);
     parts.push_back(v);
   }

@@ -4,8 +4,9 @@
 //   PROMPT_TUNING, P_TUNING  [P*S, D]     the final virtual-token embeddings (P-tuning's encoder output);
 //   PREFIX_TUNING            [P, L*2*D]   per virtual token, for each layer l: key (chunk 2l) then value
 //                                         (chunk 2l+1), each D = heads x head_dim wide;
-// with P = num_virtual_tokens, D = token_dim, L = num_layers, S = num_transformer_submodules (1 for decoder-only
-// models; the only value softprompt accepts). Conversion to and from softprompt artifacts: core/peft_convert.h.
+// with P = num_virtual_tokens, D = token_dim, L = num_layers, S = num_transformer_submodules (1 for
+// decoder-only models; the only value softprompt accepts). Conversion to and from softprompt artifacts:
+// core/peft_convert.h.
 #include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
@@ -32,7 +33,7 @@ struct PeftConfig {
   int64_t token_dim = 0;
   int64_t num_transformer_submodules = 1;
   std::optional<int64_t> num_attention_heads;
-  std::optional<int64_t> num_layers;  // required for PREFIX_TUNING
+  std::optional<int64_t> num_layers;          // required for PREFIX_TUNING
   std::string prompt_tuning_init = "RANDOM";  // PROMPT_TUNING: RANDOM, TEXT, SAMPLE_VOCAB
   std::optional<std::string> prompt_tuning_init_text;
   std::optional<std::string> tokenizer_name_or_path;
@@ -45,8 +46,9 @@ struct PeftConfig {
 struct PeftAdapter {
   PeftConfig config;
   at::Tensor prompt_embeddings;  // see the shapes above
-  // What PEFT has no key for (labels, verbalizer, template, metrics, method options) of an exported softprompt
-  // artifact, kept in the safetensors metadata under "softprompt.manifest" (PEFT ignores it); null if none.
+  // What PEFT has no key for (labels, verbalizer, template, metrics, method options) of an exported
+  // softprompt artifact, kept in the safetensors metadata under "softprompt.manifest" (PEFT ignores it); null
+  // if none.
   nlohmann::json softprompt_manifest;
 };
 
@@ -66,7 +68,8 @@ void save_peft(const std::string& dir, const PeftAdapter& adapter);
 PeftAdapter load_peft(const std::string& dir);
 
 // PREFIX_TUNING layout: [P, L*2*D] <-> L (key [P,D], value [P,D]) pairs.
-std::vector<std::pair<at::Tensor, at::Tensor>> split_prefix(const at::Tensor& prompt_embeddings, int64_t num_layers);
+std::vector<std::pair<at::Tensor, at::Tensor>> split_prefix(const at::Tensor& prompt_embeddings,
+                                                            int64_t num_layers);
 at::Tensor join_prefix(const std::vector<std::pair<at::Tensor, at::Tensor>>& key_values);
 
 }  // namespace softprompt::core

@@ -16,8 +16,8 @@ namespace {
 
 constexpr const char* kPromptSuffix = ".prompt_embeddings";
 // Manifest fields PEFT has no key for, carried in the adapter's safetensors metadata.
-const std::vector<std::string> kCarried = {"method", "method_options", "template", "labels", "verbalizer",
-                                           "metrics", "tokenizer", "backbone", "extra"};
+const std::vector<std::string> kCarried = {"method",  "method_options", "template", "labels", "verbalizer",
+                                           "metrics", "tokenizer",      "backbone", "extra"};
 
 struct SlotGroups {
   std::vector<std::string> input, layer;
@@ -40,7 +40,8 @@ SlotGroups group_slots(const Manifest& m, const std::string& label) {
   return g;
 }
 
-const at::Tensor& prompt_tensor(const io::TensorMap& tensors, const std::string& name, const std::string& label) {
+const at::Tensor& prompt_tensor(const io::TensorMap& tensors, const std::string& name,
+                                const std::string& label) {
   const auto it = tensors.find(name);
   if (it == tensors.end())
     throw InputError(label + ": tensor '" + name + "' is missing (PEFT export needs the final [P,D] prompt)");
@@ -48,16 +49,18 @@ const at::Tensor& prompt_tensor(const io::TensorMap& tensors, const std::string&
   if (t.dim() == 3)
     throw InputError(label + ": tensor '" + name + "' is a bank of " + std::to_string(t.size(0)) +
                      " prompts; a PEFT adapter holds one");
-  if (t.dim() != 2) throw InputError(label + ": tensor '" + name + "' must be [P,D], got " + c10::str(t.sizes()));
+  if (t.dim() != 2)
+    throw InputError(label + ": tensor '" + name + "' must be [P,D], got " + c10::str(t.sizes()));
   return t;
 }
 
 // The PEFT tensor of an artifact and its type; `used` collects the tensor names consumed.
-std::pair<PeftType, at::Tensor> peft_tensor(const Manifest& m, const io::TensorMap& tensors, const std::string& label,
-                                            std::set<std::string>& used) {
+std::pair<PeftType, at::Tensor> peft_tensor(const Manifest& m, const io::TensorMap& tensors,
+                                            const std::string& label, std::set<std::string>& used) {
   const SlotGroups g = group_slots(m, label);
   if (!g.layer.empty())
-    throw InputError(label + ": deep prompts at layer slots (" + g.layer.front() + ", ...) have no PEFT equivalent");
+    throw InputError(label + ": deep prompts at layer slots (" + g.layer.front() +
+                     ", ...) have no PEFT equivalent");
   if (!g.input.empty() && !g.kv.empty())
     throw InputError(label + ": the artifact has input and key/value prompts; a PEFT adapter holds one kind");
   if (g.input.size() > 1)
@@ -66,13 +69,16 @@ std::pair<PeftType, at::Tensor> peft_tensor(const Manifest& m, const io::TensorM
   if (g.input.size() == 1) {
     const std::string name = prompt_module_name(g.input[0]) + kPromptSuffix;
     used.insert(name);
-    return {m.method == "p_tuning" ? PeftType::kPTuning : PeftType::kPromptTuning, prompt_tensor(tensors, name, label)};
+    return {m.method == "p_tuning" ? PeftType::kPTuning : PeftType::kPromptTuning,
+            prompt_tensor(tensors, name, label)};
   }
-  if (g.kv.empty()) throw InputError(label + ": the artifact has no input or key/value prompt slots to export");
+  if (g.kv.empty())
+    throw InputError(label + ": the artifact has no input or key/value prompt slots to export");
   const int64_t layers = static_cast<int64_t>(g.kv.size());
   if (g.kv.begin()->first != 0 || g.kv.rbegin()->first != layers - 1 ||
       (m.backbone.num_layers > 0 && m.backbone.num_layers != layers))
-    throw InputError(label + ": PEFT prefix tuning needs key/value prompts at every layer; the artifact has " +
+    throw InputError(label +
+                     ": PEFT prefix tuning needs key/value prompts at every layer; the artifact has " +
                      std::to_string(layers) + " of " +
                      (m.backbone.num_layers > 0 ? std::to_string(m.backbone.num_layers) : std::string("?")));
   std::vector<std::pair<at::Tensor, at::Tensor>> kv;
@@ -82,7 +88,8 @@ std::pair<PeftType, at::Tensor> peft_tensor(const Manifest& m, const io::TensorM
     used.insert(k);
     used.insert(v);
     kv.emplace_back(prompt_tensor(tensors, k, label), prompt_tensor(tensors, v, label));
-    if (kv.back().first.sizes() != kv.front().first.sizes() || kv.back().second.sizes() != kv.front().first.sizes())
+    if (kv.back().first.sizes() != kv.front().first.sizes() ||
+        kv.back().second.sizes() != kv.front().first.sizes())
       throw InputError(label + ": key/value prompts of slot '" + slot + "' differ in shape from layer 0's");
   }
   return {PeftType::kPrefixTuning, join_prefix(kv)};
@@ -104,8 +111,10 @@ PeftConfig default_config(const Manifest& m, PeftType type, int64_t dim) {
   }
   // PEFT's own defaults for the reparameterization fields; unused in inference mode.
   if (type == PeftType::kPTuning)
-    c.other = {{"encoder_reparameterization_type", "MLP"}, {"encoder_hidden_size", dim},
-               {"encoder_num_layers", 2}, {"encoder_dropout", 0.0}};
+    c.other = {{"encoder_reparameterization_type", "MLP"},
+               {"encoder_hidden_size", dim},
+               {"encoder_num_layers", 2},
+               {"encoder_dropout", 0.0}};
   if (type == PeftType::kPrefixTuning) c.other = {{"encoder_hidden_size", dim}, {"prefix_projection", false}};
   return c;
 }
@@ -126,9 +135,11 @@ PeftAdapter artifact_to_peft(const Manifest& m, const io::TensorMap& tensors, co
   for (const auto& [name, _] : tensors)
     if (!used.count(name)) others += (others.empty() ? "" : ", ") + name;
   if (!others.empty() && !options.drop_other_tensors)
-    throw InputError(label + ": PEFT cannot carry tensors " + others + " (pass drop_other_tensors to export anyway)");
+    throw InputError(label + ": PEFT cannot carry tensors " + others +
+                     " (pass drop_other_tensors to export anyway)");
   // Prefix tuning: [P, L*2*D] with L = the key/value slots (checked complete by peft_tensor).
-  const int64_t layers = type == PeftType::kPrefixTuning ? static_cast<int64_t>(group_slots(m, label).kv.size()) : 0;
+  const int64_t layers =
+      type == PeftType::kPrefixTuning ? static_cast<int64_t>(group_slots(m, label).kv.size()) : 0;
   const int64_t token_dim = layers > 0 ? tensor.size(1) / (2 * layers) : tensor.size(1);
   PeftAdapter a;
   const json stored = m.method_options.value("peft_config", json());
@@ -176,7 +187,8 @@ ImportedPrompt peft_to_artifact(const PeftAdapter& a, const std::string& modalit
     out.tensors[prompt_module_name(input_slot(modality)) + kPromptSuffix] = a.prompt_embeddings;
   }
   m.extra = {{"imported_from", "peft"}};
-  for (const auto& [name, t] : out.tensors) m.tensors[name] = {io::safetensors_dtype(t.scalar_type()), t.sizes().vec()};
+  for (const auto& [name, t] : out.tensors)
+    m.tensors[name] = {io::safetensors_dtype(t.scalar_type()), t.sizes().vec()};
   if (a.softprompt_manifest.is_object()) {
     // A softprompt export: restore what PEFT had no key for (the tensors and slots above are the PEFT truth),
     // keeping the adapter config so that exporting again writes the same adapter_config.json.
@@ -190,12 +202,14 @@ ImportedPrompt peft_to_artifact(const PeftAdapter& a, const std::string& modalit
   return out;
 }
 
-void export_peft(const std::string& artifact_path, const std::string& out_dir, const PeftExportOptions& options) {
+void export_peft(const std::string& artifact_path, const std::string& out_dir,
+                 const PeftExportOptions& options) {
   const Artifact a = load_artifact(artifact_path);
   save_peft(out_dir, artifact_to_peft(a.manifest, a.tensors, a.paths.manifest, options));
 }
 
-Manifest import_peft(const std::string& peft_dir, const std::string& artifact_path, const std::string& modality) {
+Manifest import_peft(const std::string& peft_dir, const std::string& artifact_path,
+                     const std::string& modality) {
   const ImportedPrompt p = peft_to_artifact(load_peft(peft_dir), modality);
   return save_artifact(artifact_path, p.tensors, p.manifest);
 }

@@ -2,8 +2,8 @@
 // Conversion between softprompt artifacts (core/artifact.h) and PEFT prompt-learning adapters (core/peft.h).
 //
 // Tensor names follow PromptSet's state dict: the module serving slot S is registered as S with '.' -> '_',
-// and its prompt is "<module>.prompt_embeddings" (SoftPrompt), a key/value prompt "<module>.key.prompt_embeddings"
-// and "<module>.value.prompt_embeddings" (KvPair). So:
+// and its prompt is "<module>.prompt_embeddings" (SoftPrompt), a key/value prompt
+// "<module>.key.prompt_embeddings" and "<module>.value.prompt_embeddings" (KvPair). So:
 //   input slot "text", [P,D]                      <-> PROMPT_TUNING (P_TUNING when the method is "p_tuning")
 //   key/value slots "text.kv.0" .. "text.kv.L-1"  <-> PREFIX_TUNING [P, L*2*D]
 // Layer (deep) prompts, prompt banks ([N,P,D]) and mixed input + key/value prompts have no PEFT form and are
@@ -34,8 +34,10 @@ struct ImportedPrompt {
 // The adapter as an artifact whose prompts serve `modality`'s slots. Tensors keep their stored dtype.
 ImportedPrompt peft_to_artifact(const PeftAdapter& adapter, const std::string& modality = "text");
 
-// File-level: artifact (stem or either file) -> PEFT directory, and back. import_peft returns the saved manifest.
-void export_peft(const std::string& artifact_path, const std::string& out_dir, const PeftExportOptions& options = {});
+// File-level: artifact (stem or either file) -> PEFT directory, and back. import_peft returns the saved
+// manifest.
+void export_peft(const std::string& artifact_path, const std::string& out_dir,
+                 const PeftExportOptions& options = {});
 Manifest import_peft(const std::string& peft_dir, const std::string& artifact_path,
                      const std::string& modality = "text");
 

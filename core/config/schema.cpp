@@ -15,7 +15,8 @@
 namespace softprompt::core::config {
 
 namespace detail {
-std::string enum_error(const std::string& what, const std::string& value, const std::vector<std::string>& names) {
+std::string enum_error(const std::string& what, const std::string& value,
+                       const std::vector<std::string>& names) {
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   return what + ": '" + value + "' is not one of: " + list + " (did you mean '" + nearest_key(value, names) +
@@ -42,7 +43,8 @@ std::vector<std::string> SchemaBase::keys() const {
 void SchemaBase::declare(OptionInfo info) {
   if (index_.count(info.key)) throw std::logic_error("config option '" + info.key + "' declared twice");
   for (const auto& other : infos_) {
-    const auto& [a, b] = std::minmax(info.key, other.key, [](auto& x, auto& y) { return x.size() < y.size(); });
+    const auto& [a, b] =
+        std::minmax(info.key, other.key, [](auto& x, auto& y) { return x.size() < y.size(); });
     if (b.compare(0, a.size() + 1, a + ".") == 0)
       throw std::logic_error("config option '" + b + "' lies inside option '" + a + "'");
   }
@@ -73,8 +75,7 @@ void SchemaBase::flatten(const std::string& key, const YAML::Node& node, const s
   for (const auto& kv : node) {
     if (!kv.first.IsScalar()) throw InputError(origin + ": config keys must be plain names");
     const std::string name = kv.first.Scalar();
-    const std::string where =
-        label.empty() ? origin : label + ":" + std::to_string(kv.first.Mark().line + 1);
+    const std::string where = label.empty() ? origin : label + ":" + std::to_string(kv.first.Mark().line + 1);
     if (!seen.insert(name).second) throw InputError("duplicate config key '" + name + "' (" + where + ")");
     flatten(key.empty() ? name : key + "." + name, kv.second, where, label, out);
   }
@@ -108,8 +109,8 @@ size_t SchemaBase::enum_choice(const OptionInfo& info, const RawValue& raw) {
     for (size_t i = 0; i < info.choices.size(); ++i)
       if (info.choices[i] == raw.node.Scalar()) return i;
   }
-  throw InputError(detail::enum_error("config key '" + info.key + "' (" + raw.origin + ")", one_line(raw.node),
-                                      info.choices));
+  throw InputError(detail::enum_error("config key '" + info.key + "' (" + raw.origin + ")",
+                                      one_line(raw.node), info.choices));
 }
 
 std::string SchemaBase::help_text() const {

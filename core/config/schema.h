@@ -9,11 +9,11 @@
 //   Schema<Cfg> s;
 //   s.add("optim.lr", &Cfg::lr, 0.3, "learning rate")
 //    .add("train.steps", &Cfg::steps, 100, "optimizer steps")
-//    .add_enum("method", &Cfg::method, Method::kPrompt, {{"prompt_tuning", Method::kPrompt}}, "prompt module")
+//    .add_enum("method", &Cfg::method, Method::kPrompt, {{"prompt_tuning", Method::kPrompt}}, "module")
 //    .add("layers", [](Cfg& c) -> auto& { return c.layers; }, {0, 1}, "layers with prompts");
 //   Cfg cfg = s.read_file(path, parse_overrides(rest_of_argv));
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>  // the whole API: Node methods are defined inline in node/impl.h
+#include <nlohmann/json.hpp>
 
 #include <functional>
 #include <map>
@@ -32,7 +32,7 @@ namespace softprompt::core::config {
 // What `--help` shows of one option, and what the checks use.
 struct OptionInfo {
   std::string key;
-  std::string type;                  // "float", "list of int", "enum", ...
+  std::string type;  // "float", "list of int", "enum", ...
   std::string help;
   std::vector<std::string> choices;  // an enum's names
   nlohmann::json default_value;      // JSON form of the default (null for a required option)
@@ -97,7 +97,8 @@ template <class T>
 using identity_t = typename Identity<T>::type;  // blocks deduction so defaults may be braced lists
 template <class Access, class T>
 using accessed_t = std::decay_t<std::invoke_result_t<Access, T&>>;
-std::string enum_error(const std::string& what, const std::string& value, const std::vector<std::string>& names);
+std::string enum_error(const std::string& what, const std::string& value,
+                       const std::vector<std::string>& names);
 }  // namespace detail
 
 template <class T>
@@ -105,7 +106,8 @@ class Schema : public SchemaBase {
  public:
   // An option with a default. `access` is a member pointer (&T::x) or a callable T& -> V& (nested fields).
   template <class Access, class V = detail::accessed_t<Access, T>>
-  Schema& add(const std::string& key, Access access, const detail::identity_t<V>& def, const std::string& help);
+  Schema& add(const std::string& key, Access access, const detail::identity_t<V>& def,
+              const std::string& help);
   // An option that the file or an override must set.
   template <class Access, class V = detail::accessed_t<Access, T>>
   Schema& add_required(const std::string& key, Access access, const std::string& help);
@@ -115,7 +117,8 @@ class Schema : public SchemaBase {
                    const std::vector<std::pair<std::string, E>>& names, const std::string& help);
 
   T read(const RawValues& raw) const;
-  T read(const YAML::Node& document, const std::string& label, const std::vector<Override>& overrides = {}) const {
+  T read(const YAML::Node& document, const std::string& label,
+         const std::vector<Override>& overrides = {}) const {
     return read(collect(document, label, overrides));
   }
   T read_file(const std::string& path, const std::vector<Override>& overrides = {}) const {
@@ -163,21 +166,20 @@ template <class Access, class V>
 Schema<T>& Schema<T>::add(const std::string& key, Access access, const detail::identity_t<V>& def,
                           const std::string& help) {
   declare({key, ValueTraits<V>::type_name(), help, {}, ValueTraits<V>::to_json(def), false});
-  bindings_.push_back({[access, def](const OptionInfo& info, T& t, const RawValue* raw) {
-                         V& field = std::invoke(access, t);
-                         if (!raw) {
-                           field = def;
-                           return;
-                         }
-                         try {
-                           field = ValueTraits<V>::parse(raw->node);
-                         } catch (const ValueError& e) {
-                           SchemaBase::throw_invalid(info, *raw, e.what());
-                         }
-                       },
-                       [access](const T& t) {
-                         return ValueTraits<V>::to_json(std::invoke(access, const_cast<T&>(t)));
-                       }});
+  bindings_.push_back(
+      {[access, def](const OptionInfo& info, T& t, const RawValue* raw) {
+         V& field = std::invoke(access, t);
+         if (!raw) {
+           field = def;
+           return;
+         }
+         try {
+           field = ValueTraits<V>::parse(raw->node);
+         } catch (const ValueError& e) {
+           SchemaBase::throw_invalid(info, *raw, e.what());
+         }
+       },
+       [access](const T& t) { return ValueTraits<V>::to_json(std::invoke(access, const_cast<T&>(t))); }});
   return *this;
 }
 
@@ -185,17 +187,16 @@ template <class T>
 template <class Access, class V>
 Schema<T>& Schema<T>::add_required(const std::string& key, Access access, const std::string& help) {
   declare({key, ValueTraits<V>::type_name(), help, {}, nullptr, true});
-  bindings_.push_back({[access](const OptionInfo& info, T& t, const RawValue* raw) {
-                         if (!raw) SchemaBase::throw_missing(info);
-                         try {
-                           std::invoke(access, t) = ValueTraits<V>::parse(raw->node);
-                         } catch (const ValueError& e) {
-                           SchemaBase::throw_invalid(info, *raw, e.what());
-                         }
-                       },
-                       [access](const T& t) {
-                         return ValueTraits<V>::to_json(std::invoke(access, const_cast<T&>(t)));
-                       }});
+  bindings_.push_back(
+      {[access](const OptionInfo& info, T& t, const RawValue* raw) {
+         if (!raw) SchemaBase::throw_missing(info);
+         try {
+           std::invoke(access, t) = ValueTraits<V>::parse(raw->node);
+         } catch (const ValueError& e) {
+           SchemaBase::throw_invalid(info, *raw, e.what());
+         }
+       },
+       [access](const T& t) { return ValueTraits<V>::to_json(std::invoke(access, const_cast<T&>(t))); }});
   return *this;
 }
 
@@ -208,7 +209,8 @@ Schema<T>& Schema<T>::add_enum(const std::string& key, Access access, const deta
   for (const auto& [n, e] : names) choices.push_back(n);
   declare({key, "enum", help, choices, enum_to_string(def, names), false});
   bindings_.push_back({[access, def, names](const OptionInfo& info, T& t, const RawValue* raw) {
-                         std::invoke(access, t) = raw ? names[SchemaBase::enum_choice(info, *raw)].second : def;
+                         std::invoke(access, t) =
+                             raw ? names[SchemaBase::enum_choice(info, *raw)].second : def;
                        },
                        [access, names](const T& t) {
                          return nlohmann::json(enum_to_string(std::invoke(access, const_cast<T&>(t)), names));

@@ -14,8 +14,10 @@ ConfigHeader read_config_header(const std::string& path) {
   ConfigHeader h;
   h.line = text.substr(0, text.find('\n'));
   if (h.line.rfind("# ", 0) != 0)
-    throw InputError(path + ": the first line must be a comment with the command that runs this config, e.g. "
-                            "'# softprompt-<recipe> --config " + path + "'; found '" + h.line + "'");
+    throw InputError(path +
+                     ": the first line must be a comment with the command that runs this config, e.g. "
+                     "'# softprompt-<recipe> --config " +
+                     path + "'; found '" + h.line + "'");
   std::istringstream words(h.line.substr(2));
   std::vector<std::string> args;
   for (std::string w; words >> w;) args.push_back(w);
@@ -46,8 +48,8 @@ ConfigHeader check_config_header(const std::string& path, const std::string& rep
   const fs::path actual = fs::weakly_canonical(fs::absolute(path));
   const fs::path named = fs::weakly_canonical(fs::absolute(fs::path(repo_root) / h.config_path));
   if (actual != named)
-    throw InputError(path + ": the first line's --config '" + h.config_path + "' is not this file (run from '" +
-                     repo_root + "' it names '" + named.string() + "')");
+    throw InputError(path + ": the first line's --config '" + h.config_path +
+                     "' is not this file (run from '" + repo_root + "' it names '" + named.string() + "')");
   return h;
 }
 

@@ -3,8 +3,8 @@
 // messages, and the value's JSON form in dumps. Supported: bool, integers, floating point, std::string,
 // std::vector<T>, std::optional<T> (null = unset) and nlohmann::json (any YAML, e.g. a verbalizer map).
 // Enums are declared with their names on the schema (Schema::add_enum).
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>  // the whole API: Node methods are defined inline in node/impl.h
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <limits>

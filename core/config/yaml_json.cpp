@@ -65,11 +65,21 @@ bool all_scalars(const nlohmann::json& array) {
 
 void emit(YAML::Emitter& out, const nlohmann::json& v) {
   switch (v.type()) {
-    case nlohmann::json::value_t::null: out << YAML::Null; break;
-    case nlohmann::json::value_t::boolean: out << (v.get<bool>() ? "true" : "false"); break;
-    case nlohmann::json::value_t::number_integer: out << v.get<int64_t>(); break;
-    case nlohmann::json::value_t::number_unsigned: out << v.get<uint64_t>(); break;
-    case nlohmann::json::value_t::number_float: out << float_text(v.get<double>()); break;
+    case nlohmann::json::value_t::null:
+      out << YAML::Null;
+      break;
+    case nlohmann::json::value_t::boolean:
+      out << (v.get<bool>() ? "true" : "false");
+      break;
+    case nlohmann::json::value_t::number_integer:
+      out << v.get<int64_t>();
+      break;
+    case nlohmann::json::value_t::number_unsigned:
+      out << v.get<uint64_t>();
+      break;
+    case nlohmann::json::value_t::number_float:
+      out << float_text(v.get<double>());
+      break;
     case nlohmann::json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
       if (needs_quotes(s)) out << YAML::DoubleQuoted;
@@ -91,7 +101,9 @@ void emit(YAML::Emitter& out, const nlohmann::json& v) {
       }
       out << YAML::EndMap;
       break;
-    default: out << YAML::Null; break;  // binary / discarded: not produced by the config reader
+    default:
+      out << YAML::Null;
+      break;  // binary / discarded: not produced by the config reader
   }
 }
 
@@ -100,7 +112,8 @@ void emit(YAML::Emitter& out, const nlohmann::json& v) {
 nlohmann::json yaml_to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Undefined:
-    case YAML::NodeType::Null: return nullptr;
+    case YAML::NodeType::Null:
+      return nullptr;
     case YAML::NodeType::Scalar:
       // A quoted scalar's tag is "!": it is a string whatever it contains.
       return node.Tag() == "!" ? nlohmann::json(node.Scalar()) : scalar_to_json(node.Scalar());

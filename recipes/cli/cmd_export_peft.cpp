@@ -19,10 +19,12 @@ softprompt::cli::Registration reg(
       auto opt = std::make_shared<Options>();
       sub.add_option("artifact", opt->artifact, "NAME, NAME.json or NAME.safetensors")->required();
       sub.add_option("out_dir", opt->out_dir, "the adapter directory to write")->required();
-      sub.add_option("--task-type", opt->export_options.task_type,
-                     "PEFT task_type, e.g. CAUSAL_LM or SEQ_CLS (default: the imported adapter's, else CAUSAL_LM)");
-      sub.add_flag("--drop-other-tensors", opt->export_options.drop_other_tensors,
-                   "export although the artifact holds tensors PEFT cannot carry (e.g. a reparameterization net)");
+      sub.add_option(
+          "--task-type", opt->export_options.task_type,
+          "PEFT task_type, e.g. CAUSAL_LM or SEQ_CLS (default: the imported adapter's, else CAUSAL_LM)");
+      sub.add_flag(
+          "--drop-other-tensors", opt->export_options.drop_other_tensors,
+          "export although the artifact holds tensors PEFT cannot carry (e.g. a reparameterization net)");
       return [opt]() -> int {
         softprompt::core::export_peft(opt->artifact, opt->out_dir, opt->export_options);
         std::cout << "wrote " << opt->out_dir << "/" << softprompt::core::kPeftConfigFile << " and "

@@ -16,10 +16,13 @@ struct Options {
 softprompt::cli::Registration reg(
     "import-peft", "save a Hugging Face PEFT prompt adapter as a softprompt artifact", [](CLI::App& sub) {
       auto opt = std::make_shared<Options>();
-      sub.add_option("peft_dir", opt->peft_dir, "directory with adapter_config.json + adapter_model.safetensors")
+      sub.add_option("peft_dir", opt->peft_dir,
+                     "directory with adapter_config.json + adapter_model.safetensors")
           ->required();
-      sub.add_option("out_name", opt->out_name, "artifact to write: OUT_NAME.json + OUT_NAME.safetensors")->required();
-      sub.add_option("--modality", opt->modality, "the modality whose slots the prompt serves (default text)");
+      sub.add_option("out_name", opt->out_name, "artifact to write: OUT_NAME.json + OUT_NAME.safetensors")
+          ->required();
+      sub.add_option("--modality", opt->modality,
+                     "the modality whose slots the prompt serves (default text)");
       return [opt]() -> int {
         const auto m = softprompt::core::import_peft(opt->peft_dir, opt->out_name, opt->modality);
         std::cout << "wrote " << softprompt::core::artifact_paths(opt->out_name).manifest << "\n"

@@ -1,6 +1,6 @@
 // `softprompt inspect ARTIFACT [--backbone DIR|FILE] [--tokenizer PATH] [--top K] [--embedding-key KEY]`:
-// prints an artifact's manifest as a table and, given the backbone, whether its weights are the ones the prompt
-// was trained on and the K vocabulary tokens nearest (cosine) to each input-slot prompt vector.
+// prints an artifact's manifest as a table and, given the backbone, whether its weights are the ones the
+// prompt was trained on and the K vocabulary tokens nearest (cosine) to each input-slot prompt vector.
 #include <torch/torch.h>
 
 #include <filesystem>
@@ -13,9 +13,9 @@
 #include "core/nearest_tokens.h"
 #include "core/peft_convert.h"
 #include "core/slots.h"
+#include "modalities/text/tokenizer_factory.h"
 #include "models/weights/hf_checkpoint.h"
 #include "models/weights/strict_loader.h"
-#include "modalities/text/tokenizer_factory.h"
 #include "recipes/cli/command.h"
 
 namespace {
@@ -52,8 +52,8 @@ Embedding load_embedding(const Options& opt) {
     tensors = core::io::load_safetensors(opt.backbone);
     e.fingerprint = weights::file_fingerprint(opt.backbone);
   }
-  const std::vector<std::string> keys = opt.embedding_key.empty() ? kEmbeddingKeys
-                                                                   : std::vector<std::string>{opt.embedding_key};
+  const std::vector<std::string> keys =
+      opt.embedding_key.empty() ? kEmbeddingKeys : std::vector<std::string>{opt.embedding_key};
   for (const auto& k : keys) {
     if (tensors.count(k)) {
       e.key = k;
@@ -118,12 +118,14 @@ void print_nearest(const Options& opt, const core::Artifact& a, const Embedding&
 int run(const Options& opt) {
   if (opt.top < 1) throw InputError("--top must be >= 1, got " + std::to_string(opt.top));
   const core::Artifact a = core::load_artifact(opt.artifact);
-  std::cout << std::left << std::setw(12) << "artifact" << a.paths.manifest << "\n" << core::describe_manifest(a.manifest);
+  std::cout << std::left << std::setw(12) << "artifact" << a.paths.manifest << "\n"
+            << core::describe_manifest(a.manifest);
   if (opt.backbone.empty()) return 0;
   const Embedding emb = load_embedding(opt);
   const auto& recorded = a.manifest.backbone.weights_hash;
-  std::cout << std::setw(12) << "check" << "backbone '" << opt.backbone << "' weights " << emb.fingerprint
-            << (recorded.empty() ? " (the artifact records no hash)"
+  std::cout << std::setw(12) << "check"
+            << "backbone '" << opt.backbone << "' weights " << emb.fingerprint
+            << (recorded.empty()              ? " (the artifact records no hash)"
                 : recorded == emb.fingerprint ? " match the artifact"
                                               : " DIFFER from the artifact's " + recorded)
             << "\n";
@@ -131,19 +133,18 @@ int run(const Options& opt) {
   return 0;
 }
 
-softprompt::cli::Registration reg("inspect", "print a prompt artifact's manifest and its nearest vocabulary tokens",
-                                  [](CLI::App& sub) {
-                                    auto opt = std::make_shared<Options>();
-                                    sub.add_option("artifact", opt->artifact, "NAME, NAME.json or NAME.safetensors")
-                                        ->required();
-                                    sub.add_option("--backbone", opt->backbone,
-                                                   "HF model directory or safetensors file with the input embedding");
-                                    sub.add_option("--tokenizer", opt->tokenizer,
-                                                   "decode token ids (default: the backbone's, else the manifest's)");
-                                    sub.add_option("--top", opt->top, "nearest tokens per prompt vector (default 5)");
-                                    sub.add_option("--embedding-key", opt->embedding_key,
-                                                   "tensor name of the [V,D] input embedding in the backbone");
-                                    return [opt]() -> int { return run(*opt); };
-                                  });
+softprompt::cli::Registration reg(
+    "inspect", "print a prompt artifact's manifest and its nearest vocabulary tokens", [](CLI::App& sub) {
+      auto opt = std::make_shared<Options>();
+      sub.add_option("artifact", opt->artifact, "NAME, NAME.json or NAME.safetensors")->required();
+      sub.add_option("--backbone", opt->backbone,
+                     "HF model directory or safetensors file with the input embedding");
+      sub.add_option("--tokenizer", opt->tokenizer,
+                     "decode token ids (default: the backbone's, else the manifest's)");
+      sub.add_option("--top", opt->top, "nearest tokens per prompt vector (default 5)");
+      sub.add_option("--embedding-key", opt->embedding_key,
+                     "tensor name of the [V,D] input embedding in the backbone");
+      return [opt]() -> int { return run(*opt); };
+    });
 
 }  // namespace

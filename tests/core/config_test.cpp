@@ -1,5 +1,5 @@
-// Config: YAML file + key=value overrides through a recipe schema; unknown keys with suggestions, enum and type
-// errors, lists, dumps that read back, and the shipped-config header check.
+// Config: YAML file + key=value overrides through a recipe schema; unknown keys with suggestions, enum and
+// type errors, lists, dumps that read back, and the shipped-config header check.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -36,8 +36,10 @@ struct Cfg {
 
 Schema<Cfg> schema() {
   Schema<Cfg> s;
-  s.add("optim.lr", [](Cfg& c) -> auto& { return c.optim.lr; }, 0.3, "learning rate")
-      .add("optim.betas", [](Cfg& c) -> auto& { return c.optim.betas; }, {0.9, 0.999}, "Adam betas")
+  s.add(
+       "optim.lr", [](Cfg & c) -> auto& { return c.optim.lr; }, 0.3, "learning rate")
+      .add(
+          "optim.betas", [](Cfg & c) -> auto& { return c.optim.betas; }, {0.9, 0.999}, "Adam betas")
       .add("train.steps", &Cfg::steps, 100, "optimizer steps")
       .add("train.fp16", &Cfg::fp16, false, "half precision")
       .add_enum("method", &Cfg::method, Method::kPrompt, kMethods, "prompt module")
@@ -74,10 +76,10 @@ TEST(Config, DefaultsFileAndOverrides) {
                           "optim:\n  lr: 0.05\ntrain:\n  steps: 7\nmethod: prefix_tuning\n"
                           "backbone:\n  path: /models/gpt2\nverbalizer: {pos: [' great'], neg: [' bad']}\n");
   const Cfg c = schema().read_file(path, parse_overrides({"optim.lr=0.3", "layers=[1,2]", "train.fp16=true",
-                                                         "seed=5", "labels=[neg, pos]"}));
-  EXPECT_DOUBLE_EQ(c.optim.lr, 0.3);  // override beats file
+                                                          "seed=5", "labels=[neg, pos]"}));
+  EXPECT_DOUBLE_EQ(c.optim.lr, 0.3);                            // override beats file
   EXPECT_EQ(c.optim.betas, (std::vector<double>{0.9, 0.999}));  // default
-  EXPECT_EQ(c.steps, 7);                                       // file
+  EXPECT_EQ(c.steps, 7);                                        // file
   EXPECT_TRUE(c.fp16);
   EXPECT_EQ(c.method, Method::kPrefix);
   EXPECT_EQ(c.layers, (std::vector<int64_t>{1, 2}));
@@ -111,14 +113,16 @@ TEST(Config, UnknownKeysNameTheNearestKey) {
   EXPECT_NE(msg.find("unknown config key 'name.first'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("did you mean 'name'"), std::string::npos) << msg;
   msg = input_error([&] { s.read_text("backbone: {path: x}\nname:\n  first: a\n", "t"); });
-  EXPECT_NE(msg.find("config key 'name' (t:2): value '{\"first\":\"a\"}' does not fit type string"), std::string::npos)
+  EXPECT_NE(msg.find("config key 'name' (t:2): value '{\"first\":\"a\"}' does not fit type string"),
+            std::string::npos)
       << msg;
 }
 
 TEST(Config, EnumErrorListsAllowedValues) {
   const auto msg = input_error([] { schema().read_text("method: prefx\nbackbone: {path: x}\n", "c.yaml"); });
   EXPECT_NE(msg.find("config key 'method' (c.yaml:1)"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("'prefx' is not one of: prompt_tuning, prefix_tuning, p_tuning"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'prefx' is not one of: prompt_tuning, prefix_tuning, p_tuning"), std::string::npos)
+      << msg;
   EXPECT_NE(msg.find("did you mean 'prefix_tuning'"), std::string::npos) << msg;
   EXPECT_EQ(enum_from_string("method", "p_tuning", kMethods), Method::kPTuning);
   EXPECT_THROW(enum_from_string("method", "lora", kMethods), InputError);
@@ -126,12 +130,14 @@ TEST(Config, EnumErrorListsAllowedValues) {
 
 TEST(Config, TypeErrorsNameKeyValueAndType) {
   const auto s = schema();
-  auto msg = input_error([&] { s.read_text("backbone: {path: x}\n", "t", parse_overrides({"optim.lr=abc"})); });
+  auto msg =
+      input_error([&] { s.read_text("backbone: {path: x}\n", "t", parse_overrides({"optim.lr=abc"})); });
   EXPECT_NE(msg.find("config key 'optim.lr' (override 'optim.lr=abc'): value 'abc' does not fit type float"),
             std::string::npos)
       << msg;
   msg = input_error([&] { s.read_text("backbone: {path: x}\ntrain: {steps: 1.5}\n", "c.yaml"); });
-  EXPECT_NE(msg.find("'train.steps' (c.yaml:2): value '1.5' does not fit type int"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'train.steps' (c.yaml:2): value '1.5' does not fit type int"), std::string::npos)
+      << msg;
   msg = input_error([&] { s.read_text("backbone: {path: x}\nlayers: [1, two]\n", "c.yaml"); });
   EXPECT_NE(msg.find("type list of int: element 1 (two): expected an integer"), std::string::npos) << msg;
   msg = input_error([&] { s.read_text("backbone: {path: x}\nlayers: 3\n", "c.yaml"); });
@@ -175,8 +181,9 @@ TEST(Config, MalformedOverrides) {
 
 TEST(Config, DumpReadsBackToTheSameConfig) {
   const auto s = schema();
-  const Cfg c = s.read_text("backbone: {path: /m}\nname: '007'\nlabels: ['true', 'null', '', 'a b: c']\n", "t",
-                            parse_overrides({"optim.lr=1e-3", "method=p_tuning", "verbalizer={x: [1, y]}"}));
+  const Cfg c =
+      s.read_text("backbone: {path: /m}\nname: '007'\nlabels: ['true', 'null', '', 'a b: c']\n", "t",
+                  parse_overrides({"optim.lr=1e-3", "method=p_tuning", "verbalizer={x: [1, y]}"}));
   const std::string yaml = s.to_yaml(c);
   const Cfg back = s.read_text(yaml, "dump");
   EXPECT_EQ(s.to_json(back), s.to_json(c)) << yaml;
@@ -223,15 +230,17 @@ TEST(Config, EditDistance) {
 TEST(Config, ShippedConfigHeader) {
   testing::TempDir dir;
   std::filesystem::create_directories(dir.path() / "recipes/configs/t");
-  const auto good = write(dir, "recipes/configs/t/a.yaml",
-                          "# softprompt-t --config recipes/configs/t/a.yaml train.steps=3\nbackbone: {path: x}\n");
+  const auto good =
+      write(dir, "recipes/configs/t/a.yaml",
+            "# softprompt-t --config recipes/configs/t/a.yaml train.steps=3\nbackbone: {path: x}\n");
   const Cfg c = check_shipped_config(schema(), good, dir.path().string(), "softprompt-t");
   EXPECT_EQ(c.steps, 3);
   const auto h = read_config_header(good);
   EXPECT_EQ(h.command, "softprompt-t");
   EXPECT_EQ(h.overrides, (std::vector<std::string>{"train.steps=3"}));
   EXPECT_THROW(check_shipped_config(schema(), good, dir.path().string(), "softprompt-u"), InputError);
-  const auto wrong_path = write(dir, "recipes/configs/t/b.yaml", "# softprompt-t --config recipes/t/a.yaml\n");
+  const auto wrong_path =
+      write(dir, "recipes/configs/t/b.yaml", "# softprompt-t --config recipes/t/a.yaml\n");
   auto msg = input_error([&] { check_config_header(wrong_path, dir.path().string()); });
   EXPECT_NE(msg.find("is not this file"), std::string::npos) << msg;
   const auto no_comment = write(dir, "recipes/configs/t/c.yaml", "backbone: {path: x}\n");
@@ -239,8 +248,9 @@ TEST(Config, ShippedConfigHeader) {
   EXPECT_NE(msg.find("first line must be a comment"), std::string::npos) << msg;
   const auto no_config = write(dir, "recipes/configs/t/d.yaml", "# softprompt-t\n");
   EXPECT_THROW(read_config_header(no_config), InputError);
-  const auto bad_body = write(dir, "recipes/configs/t/e.yaml",
-                              "# softprompt-t --config recipes/configs/t/e.yaml\nbackbone: {path: x}\nstep: 1\n");
+  const auto bad_body =
+      write(dir, "recipes/configs/t/e.yaml",
+            "# softprompt-t --config recipes/configs/t/e.yaml\nbackbone: {path: x}\nstep: 1\n");
   EXPECT_THROW(check_shipped_config(schema(), bad_body, dir.path().string()), InputError);
 }
 

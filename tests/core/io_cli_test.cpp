@@ -1,6 +1,6 @@
 // `softprompt inspect / export-peft / import-peft` end to end with the built binary on the GPT-2 fixture:
-// nearest tokens of prompt vectors copied from known vocabulary rows, the PEFT round trip through the CLI, and
-// bad inputs ending with one "error:" line and exit code 2.
+// nearest tokens of prompt vectors copied from known vocabulary rows, the PEFT round trip through the CLI,
+// and bad inputs ending with one "error:" line and exit code 2.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <torch/torch.h>
@@ -23,7 +23,8 @@ struct CliResult {
 CliResult run_cli(const testing::TempDir& dir, const std::string& args) {
   const std::string binary = std::string(SOFTPROMPT_BINARY_DIR) + "/recipes/softprompt";
   EXPECT_TRUE(std::filesystem::exists(binary)) << "build the softprompt target first: " << binary;
-  const std::string cmd = binary + " --threads 1 " + args + " >'" + (dir / "stdout") + "' 2>'" + (dir / "stderr") + "'";
+  const std::string cmd =
+      binary + " --threads 1 " + args + " >'" + (dir / "stdout") + "' 2>'" + (dir / "stderr") + "'";
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -36,7 +37,8 @@ const std::string kFixtures = SOFTPROMPT_TEST_FIXTURES;
 
 // An artifact whose 3 prompt vectors are scaled copies of GPT-2 fixture embedding rows 10, 20 and 30.
 void save_probe_artifact(const std::string& path) {
-  const auto wte = io::load_safetensors(kFixtures + "/gpt2/model/model.safetensors").at("transformer.wte.weight");
+  const auto wte =
+      io::load_safetensors(kFixtures + "/gpt2/model/model.safetensors").at("transformer.wte.weight");
   const auto prompt = torch::stack({wte[10] * 2, wte[20] * 0.5, wte[30]});
   Manifest m;
   m.method = "prompt_tuning";

@@ -204,23 +204,45 @@ TEST(Peft, BadAdaptersAreInputErrors) {
     return c.dump();
   };
   const std::vector<std::tuple<std::string, std::string, io::TensorMap, std::string>> cases = {
-      {"lora", with([](json& c) { c["peft_type"] = "LORA"; }), {{"prompt_embeddings", emb}},
+      {"lora",
+       with([](json& c) { c["peft_type"] = "LORA"; }),
+       {{"prompt_embeddings", emb}},
        "'peft_type' is 'LORA'; softprompt imports PROMPT_TUNING, P_TUNING and PREFIX_TUNING"},
-      {"no_type", with([](json& c) { c.erase("peft_type"); }), {{"prompt_embeddings", emb}}, "'peft_type' is missing"},
-      {"no_tokens", with([](json& c) { c.erase("num_virtual_tokens"); }), {{"prompt_embeddings", emb}},
+      {"no_type",
+       with([](json& c) { c.erase("peft_type"); }),
+       {{"prompt_embeddings", emb}},
+       "'peft_type' is missing"},
+      {"no_tokens",
+       with([](json& c) { c.erase("num_virtual_tokens"); }),
+       {{"prompt_embeddings", emb}},
        "'num_virtual_tokens' is missing"},
-      {"str_dim", with([](json& c) { c["token_dim"] = "16"; }), {{"prompt_embeddings", emb}},
+      {"str_dim",
+       with([](json& c) { c["token_dim"] = "16"; }),
+       {{"prompt_embeddings", emb}},
        "'token_dim' must be a positive integer"},
-      {"seq2seq", with([](json& c) { c["num_transformer_submodules"] = 2; }), {{"prompt_embeddings", emb}},
+      {"seq2seq",
+       with([](json& c) { c["num_transformer_submodules"] = 2; }),
+       {{"prompt_embeddings", emb}},
        "'num_transformer_submodules' is 2"},
-      {"shape", kPeftPromptConfig, {{"prompt_embeddings", torch::randn({8, 12})}},
+      {"shape",
+       kPeftPromptConfig,
+       {{"prompt_embeddings", torch::randn({8, 12})}},
        "has shape [8, 12] but the config (PROMPT_TUNING, num_virtual_tokens 8, token_dim 16) needs [8, 16]"},
       {"prefix_shape", kPeftPrefixConfig, {{"prompt_embeddings", torch::randn({5, 16})}}, "needs [5, 96]"},
-      {"prefix_no_layers", [] { json c = json::parse(kPeftPrefixConfig); c.erase("num_layers"); return c.dump(); }(),
-       {{"prompt_embeddings", torch::randn({5, 96})}}, "'num_layers' is missing"},
+      {"prefix_no_layers",
+       [] {
+         json c = json::parse(kPeftPrefixConfig);
+         c.erase("num_layers");
+         return c.dump();
+       }(),
+       {{"prompt_embeddings", torch::randn({5, 96})}},
+       "'num_layers' is missing"},
       {"missing_key", kPeftPromptConfig, {{"embeddings", emb}}, "unexpected tensor 'embeddings'"},
       {"extra_key", kPeftPromptConfig, {{"prompt_embeddings", emb}, {"zzz", emb}}, "unexpected tensor 'zzz'"},
-      {"int", kPeftPromptConfig, {{"prompt_embeddings", torch::ones({8, 16}, torch::kLong)}}, "must be a float tensor"},
+      {"int",
+       kPeftPromptConfig,
+       {{"prompt_embeddings", torch::ones({8, 16}, torch::kLong)}},
+       "must be a float tensor"},
       {"json", "{\"peft_type\": ", {{"prompt_embeddings", emb}}, "not valid JSON"},
   };
   for (const auto& [name, config, tensors, expected] : cases) {
@@ -246,27 +268,35 @@ TEST(Peft, ExportRefusesWhatPeftCannotHold) {
   m.method = "vpt_deep";
   const auto p = torch::randn({2, 16});
   m.slots = {"text", "text.layer.1"};
-  EXPECT_NE(input_error([&] { artifact_to_peft(m, {{"text.prompt_embeddings", p}}, "x"); }).find("layer slots"),
+  EXPECT_NE(input_error([&] {
+              artifact_to_peft(m, {{"text.prompt_embeddings", p}}, "x");
+            }).find("layer slots"),
             std::string::npos);
   m.slots = {"text"};
-  EXPECT_NE(input_error([&] { artifact_to_peft(m, {{"text.prompt_embeddings", torch::randn({3, 2, 16})}}, "x"); })
-                .find("bank of 3 prompts"),
+  EXPECT_NE(input_error([&] {
+              artifact_to_peft(m, {{"text.prompt_embeddings", torch::randn({3, 2, 16})}}, "x");
+            }).find("bank of 3 prompts"),
             std::string::npos);
-  EXPECT_NE(input_error([&] { artifact_to_peft(m, {{"vision.prompt_embeddings", p}}, "x"); })
-                .find("'text.prompt_embeddings' is missing"),
+  EXPECT_NE(input_error([&] {
+              artifact_to_peft(m, {{"vision.prompt_embeddings", p}}, "x");
+            }).find("'text.prompt_embeddings' is missing"),
             std::string::npos);
   const io::TensorMap with_extra = {{"text.prompt_embeddings", p}, {"text.mlp.weight", p}};
-  EXPECT_NE(input_error([&] { artifact_to_peft(m, with_extra, "x"); }).find("cannot carry tensors text.mlp.weight"),
-            std::string::npos);
+  EXPECT_NE(
+      input_error([&] { artifact_to_peft(m, with_extra, "x"); }).find("cannot carry tensors text.mlp.weight"),
+      std::string::npos);
   PeftExportOptions drop;
   drop.drop_other_tensors = true;
   EXPECT_TRUE(torch::equal(artifact_to_peft(m, with_extra, "x", drop).prompt_embeddings, p));
   m.slots = {"text.kv.0", "text.kv.2"};
-  const io::TensorMap kv = {{"text_kv_0.key.prompt_embeddings", p}, {"text_kv_0.value.prompt_embeddings", p},
-                            {"text_kv_2.key.prompt_embeddings", p}, {"text_kv_2.value.prompt_embeddings", p}};
+  const io::TensorMap kv = {{"text_kv_0.key.prompt_embeddings", p},
+                            {"text_kv_0.value.prompt_embeddings", p},
+                            {"text_kv_2.key.prompt_embeddings", p},
+                            {"text_kv_2.value.prompt_embeddings", p}};
   EXPECT_NE(input_error([&] { artifact_to_peft(m, kv, "x"); }).find("every layer"), std::string::npos);
   m.slots = {"text", "text.kv.0"};
-  EXPECT_NE(input_error([&] { artifact_to_peft(m, kv, "x"); }).find("input and key/value"), std::string::npos);
+  EXPECT_NE(input_error([&] { artifact_to_peft(m, kv, "x"); }).find("input and key/value"),
+            std::string::npos);
 }
 
 TEST(Peft, SavePeftChecksTheShape) {
