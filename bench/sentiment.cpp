@@ -11,6 +11,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/errors.h"
 #include "core/methods/prompt_bank.h"
 #include "core/prompt_set.h"
 #include "core/threads.h"
