@@ -97,3 +97,16 @@ TEST(HubertParity, LayerFeaturesRunOnlyTheLayersAsked) {
   }
   EXPECT_THROW(model->layer_features(fixture().at("input_values"), {}, 3), softprompt::InputError);
 }
+
+TEST(HubertParity, Float64Weights) {
+  hb::LoadOptions options;
+  options.dtype = at::kDouble;
+  hb::Model model = hb::load_pretrained(kDir + "/hf", options);
+  torch::NoGradGuard no_grad;
+  const hb::Output out = model->forward(fixture().at("input_values"));
+  EXPECT_EQ(out.last_hidden_state.scalar_type(), at::kDouble);
+  check_close(out.last_hidden_state, fixture().at("last_hidden_state"), "float64 last_hidden_state");
+  hb::LoadOptions bad;
+  bad.dtype = at::kLong;
+  EXPECT_THROW(hb::load_pretrained(kDir + "/hf", bad), softprompt::InputError);
+}
