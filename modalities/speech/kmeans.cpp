@@ -71,6 +71,61 @@ void relocate_empty(at::Tensor& sums, at::Tensor& counts, const at::Tensor& x, c
   }
 }
 
+// Lloyd's algorithm from `centers` until the squared shift <= tol or max_iterations.
+at::Tensor lloyd(const at::Tensor& x, at::Tensor centers, const KMeansOptions& o, double tol, int64_t* iterations) {
+  const int64_t k = centers.size(0);
+  for (int64_t it = 0; it < o.max_iterations; ++it) {
+    auto [labels, dist] = assign(x, centers, o.chunk_size);
+    at::Tensor sums = at::zeros_like(centers).index_add_(0, labels, x);
+    at::Tensor counts = at::bincount(labels, /*weights=*/{}, k).to(x.scalar_type());
+    relocate_empty(sums, counts, x, dist);
+    at::Tensor updated = sums / counts.unsqueeze(1);
+    const double shift = (updated - centers).pow(2).sum().item<double>();
+    centers = updated;
+    *iterations = it + 1;
+    if (shift <= tol) break;
+  }
+  return centers;
+}
+
+// Mini-batch k-means (Sculley 2010): each centre becomes the mean of every point ever assigned to it. Stops after
+// max_iterations passes, max_no_improvement steps without a better smoothed batch inertia, or a shift <= tol.
+at::Tensor mini_batch(const at::Tensor& x, at::Tensor centers, const KMeansOptions& o, double tol,
+                      at::Generator& gen, int64_t* iterations) {
+  const int64_t n = x.size(0), k = centers.size(0);
+  const int64_t b = std::min(o.batch_size, n);
+  const int64_t steps = o.max_iterations * ((n + b - 1) / b);
+  at::Tensor counts = at::zeros({k}, x.options());
+  const double alpha = std::min(1.0, 2.0 * static_cast<double>(b) / static_cast<double>(n + 1));
+  double ewa = 0.0, best = std::numeric_limits<double>::infinity();
+  int64_t stale = 0;
+  for (int64_t s = 0; s < steps; ++s) {
+    const at::Tensor idx = at::randint(n, {b}, gen, at::TensorOptions().dtype(at::kLong)).to(x.device());
+    const at::Tensor xb = x.index_select(0, idx);
+    auto [labels, dist] = assign(xb, centers, o.chunk_size);
+    const at::Tensor bsums = at::zeros_like(centers).index_add_(0, labels, xb);
+    const at::Tensor bcounts = at::bincount(labels, /*weights=*/{}, k).to(x.scalar_type());
+    const at::Tensor total = counts + bcounts;
+    const at::Tensor updated = at::where((bcounts > 0).unsqueeze(1),
+                                         (centers * counts.unsqueeze(1) + bsums) / total.clamp_min(1).unsqueeze(1),
+                                         centers);
+    const double shift = (updated - centers).pow(2).sum().item<double>();
+    centers = updated;
+    counts = total;
+    *iterations = s + 1;
+    const double batch_inertia = dist.sum().item<double>() / static_cast<double>(b);
+    ewa = s == 0 ? batch_inertia : ewa * (1.0 - alpha) + batch_inertia * alpha;
+    if (ewa < best) {
+      best = ewa;
+      stale = 0;
+    } else if (++stale >= o.max_no_improvement) {
+      break;
+    }
+    if (s > 0 && shift <= tol) break;
+  }
+  return centers;
+}
+
 void check_options(const KMeansOptions& o, int64_t n) {
   auto bad = [](const std::string& what) { throw InputError("k-means: " + what); };
   if (o.num_clusters < 1) bad("num_clusters must be >= 1, got " + std::to_string(o.num_clusters));
@@ -98,62 +153,20 @@ KMeans KMeans::fit(const at::Tensor& data, const KMeansOptions& o) {
   const at::Tensor x = data.to(at::kFloat).contiguous();
   if (!at::isfinite(x).all().item<bool>()) throw InputError("k-means: data contain non-finite values");
   const int64_t n = x.size(0);
-  const int64_t k = o.num_clusters;
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(o.seed);
-  const auto long_cpu = at::TensorOptions().dtype(at::kLong);
+  // sklearn's tolerance: relative to the mean per-feature variance of the data.
   const double tol = o.tolerance * x.var(0, /*unbiased=*/false).mean().item<double>();
-
   int64_t init_size = o.init_size > 0 ? o.init_size : (o.batch_size > 0 ? 3 * o.batch_size : n);
-  init_size = std::min(n, std::max(init_size, k));
-  at::Tensor init_x = init_size < n ? x.index_select(0, at::randperm(n, gen, long_cpu).slice(0, 0, init_size).to(x.device())) : x;
-  at::Tensor centers = kmeans_plusplus(init_x, k, gen);
-
+  init_size = std::min(n, std::max(init_size, o.num_clusters));
+  const at::Tensor init_x =
+      init_size < n
+          ? x.index_select(0, at::randperm(n, gen, at::TensorOptions().dtype(at::kLong)).slice(0, 0, init_size).to(x.device()))
+          : x;
   KMeans model;
-  if (o.batch_size == 0) {
-    for (int64_t it = 0; it < o.max_iterations; ++it) {
-      auto [labels, dist] = assign(x, centers, o.chunk_size);
-      at::Tensor sums = at::zeros_like(centers).index_add_(0, labels, x);
-      at::Tensor counts = at::bincount(labels, /*weights=*/{}, k).to(x.scalar_type());
-      relocate_empty(sums, counts, x, dist);
-      at::Tensor updated = sums / counts.unsqueeze(1);
-      const double shift = (updated - centers).pow(2).sum().item<double>();
-      centers = updated;
-      model.iterations_ = it + 1;
-      if (shift <= tol) break;
-    }
-  } else {
-    const int64_t b = std::min(o.batch_size, n);
-    const int64_t steps = o.max_iterations * ((n + b - 1) / b);
-    at::Tensor counts = at::zeros({k}, x.options());
-    const double alpha = std::min(1.0, 2.0 * static_cast<double>(b) / static_cast<double>(n + 1));
-    double ewa = 0.0, best = std::numeric_limits<double>::infinity();
-    int64_t stale = 0;
-    for (int64_t s = 0; s < steps; ++s) {
-      const at::Tensor xb = x.index_select(0, at::randint(n, {b}, gen, long_cpu).to(x.device()));
-      auto [labels, dist] = assign(xb, centers, o.chunk_size);
-      const at::Tensor bsums = at::zeros_like(centers).index_add_(0, labels, xb);
-      const at::Tensor bcounts = at::bincount(labels, /*weights=*/{}, k).to(x.scalar_type());
-      const at::Tensor total = counts + bcounts;
-      // Each centre becomes the mean of every point ever assigned to it (Sculley's per-centre learning rate).
-      const at::Tensor updated = at::where((bcounts > 0).unsqueeze(1),
-                                           (centers * counts.unsqueeze(1) + bsums) / total.clamp_min(1).unsqueeze(1),
-                                           centers);
-      const double shift = (updated - centers).pow(2).sum().item<double>();
-      centers = updated;
-      counts = total;
-      model.iterations_ = s + 1;
-      const double batch_inertia = dist.sum().item<double>() / static_cast<double>(b);
-      ewa = s == 0 ? batch_inertia : ewa * (1.0 - alpha) + batch_inertia * alpha;
-      if (ewa < best) {
-        best = ewa;
-        stale = 0;
-      } else if (++stale >= o.max_no_improvement) {
-        break;
-      }
-      if (s > 0 && shift <= tol) break;
-    }
-  }
-  model.centroids_ = centers.contiguous();
+  const at::Tensor seeds = kmeans_plusplus(init_x, o.num_clusters, gen);
+  model.centroids_ = (o.batch_size == 0 ? lloyd(x, seeds, o, tol, &model.iterations_)
+                                        : mini_batch(x, seeds, o, tol, gen, &model.iterations_))
+                         .contiguous();
   return model;
 }
 
