@@ -44,10 +44,13 @@ struct MemoryFile {
 
 SF_VIRTUAL_IO memory_io() {
   SF_VIRTUAL_IO io{};
-  io.get_filelen = [](void* u) -> sf_count_t { return static_cast<sf_count_t>(static_cast<MemoryFile*>(u)->bytes.size()); };
+  io.get_filelen = [](void* u) -> sf_count_t {
+    return static_cast<sf_count_t>(static_cast<MemoryFile*>(u)->bytes.size());
+  };
   io.seek = [](sf_count_t offset, int whence, void* u) -> sf_count_t {
     auto* m = static_cast<MemoryFile*>(u);
-    const sf_count_t base = whence == SEEK_SET ? 0 : (whence == SEEK_CUR ? m->pos : static_cast<sf_count_t>(m->bytes.size()));
+    const sf_count_t base =
+        whence == SEEK_SET ? 0 : (whence == SEEK_CUR ? m->pos : static_cast<sf_count_t>(m->bytes.size()));
     m->pos = std::max<sf_count_t>(0, base + offset);
     return m->pos;
   };
@@ -77,16 +80,22 @@ int format_for(const std::string& path, const AudioWriteOptions& options) {
   if (ext == ".wav") return SF_FORMAT_WAV | (options.float_samples ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_16);
   if (ext == ".flac") return SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
   if (ext == ".ogg") return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
-  throw InputError("cannot write audio '" + path + "': unknown extension '" + ext + "' (use .wav, .flac or .ogg)");
+  throw InputError("cannot write audio '" + path + "': unknown extension '" + ext +
+                   "' (use .wav, .flac or .ogg)");
 }
 
 unsigned long soxr_recipe(ResampleQuality q) {
   switch (q) {
-    case ResampleQuality::kQuick: return SOXR_QQ;
-    case ResampleQuality::kLow: return SOXR_LQ;
-    case ResampleQuality::kMedium: return SOXR_MQ;
-    case ResampleQuality::kHigh: return SOXR_HQ;
-    case ResampleQuality::kVeryHigh: return SOXR_VHQ;
+    case ResampleQuality::kQuick:
+      return SOXR_QQ;
+    case ResampleQuality::kLow:
+      return SOXR_LQ;
+    case ResampleQuality::kMedium:
+      return SOXR_MQ;
+    case ResampleQuality::kHigh:
+      return SOXR_HQ;
+    case ResampleQuality::kVeryHigh:
+      return SOXR_VHQ;
   }
   return SOXR_HQ;
 }
@@ -104,7 +113,8 @@ AudioClip decode_audio(const std::string& path) {
     throw InputError("audio file '" + path + "' has " + std::to_string(info.channels) + " channels at " +
                      std::to_string(info.samplerate) + " Hz");
   const int64_t channels = info.channels;
-  // Read until EOF rather than trusting the header's frame count (truncated files report more than they hold).
+  // Read until EOF rather than trusting the header's frame count (truncated files report more than they
+  // hold).
   std::vector<float> interleaved;
   std::vector<float> chunk(static_cast<size_t>(channels) * 16384);
   while (true) {
@@ -126,13 +136,15 @@ AudioClip decode_audio(const std::string& path) {
 }
 
 at::Tensor to_mono(const at::Tensor& samples) {
-  TORCH_CHECK(samples.dim() == 1 || samples.dim() == 2, "to_mono: expected [N] or [C,N], got ", samples.sizes());
+  TORCH_CHECK(samples.dim() == 1 || samples.dim() == 2, "to_mono: expected [N] or [C,N], got ",
+              samples.sizes());
   if (samples.dim() == 1) return samples;
   return samples.size(0) == 1 ? samples[0] : samples.mean(0);
 }
 
 at::Tensor resample(const at::Tensor& samples, double from_rate, double to_rate, ResampleQuality quality) {
-  TORCH_CHECK(samples.dim() == 1 || samples.dim() == 2, "resample: expected [N] or [C,N], got ", samples.sizes());
+  TORCH_CHECK(samples.dim() == 1 || samples.dim() == 2, "resample: expected [N] or [C,N], got ",
+              samples.sizes());
   if (!(from_rate > 0.0) || !(to_rate > 0.0))
     throw InputError("resample: rates must be > 0 (got " + std::to_string(from_rate) + " -> " +
                      std::to_string(to_rate) + ")");
@@ -147,8 +159,9 @@ at::Tensor resample(const at::Tensor& samples, double from_rate, double to_rate,
   const soxr_quality_spec_t q = soxr_quality_spec(soxr_recipe(quality), 0);
   for (int64_t c = 0; c < x.size(0); ++c) {
     size_t done = 0;
-    soxr_error_t err = soxr_oneshot(from_rate, to_rate, 1, x[c].data_ptr<float>(), static_cast<size_t>(n), nullptr,
-                                    out[c].data_ptr<float>(), static_cast<size_t>(out_len), &done, &io, &q, nullptr);
+    soxr_error_t err =
+        soxr_oneshot(from_rate, to_rate, 1, x[c].data_ptr<float>(), static_cast<size_t>(n), nullptr,
+                     out[c].data_ptr<float>(), static_cast<size_t>(out_len), &done, &io, &q, nullptr);
     if (err) throw InputError(std::string("resample: soxr failed: ") + err);
   }
   if (single) out = out.squeeze(0);
@@ -164,18 +177,22 @@ at::Tensor load_audio(const std::string& path, int64_t sample_rate) {
 
 void save_audio(const std::string& path, const at::Tensor& samples, int64_t sample_rate,
                 const AudioWriteOptions& options) {
-  TORCH_CHECK(samples.dim() == 1 || samples.dim() == 2, "save_audio: expected [N] or [C,N], got ", samples.sizes());
-  if (sample_rate < 1) throw InputError("save_audio: sample rate must be >= 1, got " + std::to_string(sample_rate));
+  TORCH_CHECK(samples.dim() == 1 || samples.dim() == 2, "save_audio: expected [N] or [C,N], got ",
+              samples.sizes());
+  if (sample_rate < 1)
+    throw InputError("save_audio: sample rate must be >= 1, got " + std::to_string(sample_rate));
   at::Tensor x = samples.to(at::kCPU, at::kFloat);
   if (x.dim() == 1) x = x.unsqueeze(0);
   if (x.size(0) < 1 || x.size(1) < 1) throw InputError("save_audio: nothing to write to '" + path + "'");
-  if (!at::isfinite(x).all().item<bool>()) throw InputError("save_audio: non-finite samples for '" + path + "'");
+  if (!at::isfinite(x).all().item<bool>())
+    throw InputError("save_audio: non-finite samples for '" + path + "'");
   const at::Tensor interleaved = x.t().contiguous();  // [N,C]
   SF_INFO info{};
   info.samplerate = static_cast<int>(sample_rate);
   info.channels = static_cast<int>(x.size(0));
   info.format = format_for(path, options);
-  if (!sf_format_check(&info)) throw InputError("save_audio: libsndfile cannot write '" + path + "' in this format");
+  if (!sf_format_check(&info))
+    throw InputError("save_audio: libsndfile cannot write '" + path + "' in this format");
   MemoryFile memory;
   SF_VIRTUAL_IO io = memory_io();
   {

@@ -14,8 +14,8 @@
 namespace softprompt::modalities::speech {
 namespace {
 
-// Process-wide plan cache. FFTW_ESTIMATE does not touch the arrays it plans with; FFTW_UNALIGNED lets the plan
-// run on any rows later (fftw_execute_dft_r2c requires the alignment the plan was made for otherwise).
+// Process-wide plan cache. FFTW_ESTIMATE does not touch the arrays it plans with; FFTW_UNALIGNED lets the
+// plan run on any rows later (fftw_execute_dft_r2c requires the alignment the plan was made for otherwise).
 class PlanCache {
  public:
   ~PlanCache() {
@@ -55,7 +55,8 @@ int64_t fft_plan_count() { return plan_cache().size(); }
 
 at::Tensor rfft_power(const at::Tensor& frames, double power) {
   TORCH_CHECK(frames.dim() >= 1 && frames.size(-1) >= 1, "rfft_power: frames must be [..., n] with n >= 1");
-  TORCH_CHECK(frames.is_floating_point(), "rfft_power: frames must be a float tensor, got ", frames.scalar_type());
+  TORCH_CHECK(frames.is_floating_point(), "rfft_power: frames must be a float tensor, got ",
+              frames.scalar_type());
   if (!(power > 0.0)) throw InputError("rfft_power: power must be > 0, got " + std::to_string(power));
   const int64_t n = frames.size(-1);
   const int64_t bins = n / 2 + 1;

@@ -1,7 +1,7 @@
 #pragma once
-// Real-input FFT with FFTW in double precision. One plan per transform size is made once (FFTW's planner is not
-// thread-safe, so planning is serialized) and then shared: executing a plan on new arrays is thread-safe, so
-// frames are transformed in parallel with at::parallel_for.
+// Real-input FFT with FFTW in double precision. One plan per transform size is made once (FFTW's planner is
+// not thread-safe, so planning is serialized) and then shared: executing a plan on new arrays is thread-safe,
+// so frames are transformed in parallel with at::parallel_for.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>

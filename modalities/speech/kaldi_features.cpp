@@ -29,14 +29,16 @@ FrameGeometry geometry(const KaldiFrameOptions& o) {
   g.size = static_cast<int64_t>(o.sample_frequency * o.frame_length_ms * 0.001);
   if (g.size < 2 || g.shift < 1) {
     std::ostringstream m;
-    m << "kaldi features: frame length " << o.frame_length_ms << " ms / shift " << o.frame_shift_ms << " ms at "
-      << o.sample_frequency << " Hz give a window of " << g.size << " and a shift of " << g.shift << " samples";
+    m << "kaldi features: frame length " << o.frame_length_ms << " ms / shift " << o.frame_shift_ms
+      << " ms at " << o.sample_frequency << " Hz give a window of " << g.size << " and a shift of " << g.shift
+      << " samples";
     throw InputError(m.str());
   }
   g.padded = g.size;
   if (o.round_to_power_of_two)
     while (g.padded & (g.padded - 1)) g.padded += g.padded & -g.padded;  // round up to a power of two
-  if (o.dither < 0.0 || o.energy_floor < 0.0 || o.preemphasis_coefficient < 0.0 || o.preemphasis_coefficient > 1.0)
+  if (o.dither < 0.0 || o.energy_floor < 0.0 || o.preemphasis_coefficient < 0.0 ||
+      o.preemphasis_coefficient > 1.0)
     throw InputError("kaldi features: dither, energy_floor must be >= 0 and preemphasis in [0,1]");
   return g;
 }
@@ -46,10 +48,14 @@ at::Tensor window_function(KaldiWindow type, int64_t size, double blackman_coeff
   const at::Tensor n = at::arange(size, opts);
   const double a = 2.0 * M_PI / static_cast<double>(size - 1);
   switch (type) {
-    case KaldiWindow::kHanning: return 0.5 - 0.5 * at::cos(a * n);
-    case KaldiWindow::kHamming: return 0.54 - 0.46 * at::cos(a * n);
-    case KaldiWindow::kPovey: return (0.5 - 0.5 * at::cos(a * n)).pow(0.85);
-    case KaldiWindow::kRectangular: return at::ones({size}, opts);
+    case KaldiWindow::kHanning:
+      return 0.5 - 0.5 * at::cos(a * n);
+    case KaldiWindow::kHamming:
+      return 0.54 - 0.46 * at::cos(a * n);
+    case KaldiWindow::kPovey:
+      return (0.5 - 0.5 * at::cos(a * n)).pow(0.85);
+    case KaldiWindow::kRectangular:
+      return at::ones({size}, opts);
     case KaldiWindow::kBlackman:
       return blackman_coeff - 0.5 * at::cos(a * n) + (0.5 - blackman_coeff) * at::cos(2.0 * a * n);
   }
@@ -71,8 +77,8 @@ at::Tensor strided_frames(const at::Tensor& x, const FrameGeometry& g, bool snip
                               : at::cat({x.slice(1, std::min(n, -pad)), reversed}, 1);
   if (m == 0) return at::zeros({x.size(0), 0, g.size}, x.options());
   if (padded.size(1) < (m - 1) * g.shift + g.size)
-    throw InputError("kaldi features: a waveform of " + std::to_string(n) + " samples is too short to frame " +
-                     "without snip_edges");
+    throw InputError("kaldi features: a waveform of " + std::to_string(n) +
+                     " samples is too short to frame " + "without snip_edges");
   return padded.unfold(1, g.size, g.shift).slice(1, 0, m);
 }
 
@@ -129,7 +135,8 @@ at::Tensor finish(at::Tensor features, bool subtract_mean, const at::Tensor& wav
 }
 
 void check_vtln(double warp) {
-  if (warp != 1.0) throw InputError("kaldi features: vtln_warp " + std::to_string(warp) + " is not supported (1.0)");
+  if (warp != 1.0)
+    throw InputError("kaldi features: vtln_warp " + std::to_string(warp) + " is not supported (1.0)");
 }
 
 // Log (or linear) mel energies [B,F,bins] and the frame log energy [B,F], both float64.
@@ -152,7 +159,8 @@ KaldiWindow parse_kaldi_window(const std::string& name) {
   if (name == "povey") return KaldiWindow::kPovey;
   if (name == "rectangular") return KaldiWindow::kRectangular;
   if (name == "blackman") return KaldiWindow::kBlackman;
-  throw InputError("unknown kaldi window '" + name + "' (expected hamming, hanning, povey, rectangular, blackman)");
+  throw InputError("unknown kaldi window '" + name +
+                   "' (expected hamming, hanning, povey, rectangular, blackman)");
 }
 
 int64_t kaldi_num_frames(int64_t num_samples, const KaldiFrameOptions& options) {
@@ -165,7 +173,8 @@ int64_t kaldi_num_frames(int64_t num_samples, const KaldiFrameOptions& options) 
 at::Tensor kaldi_fbank(const at::Tensor& waveform, const FbankOptions& o) {
   check_vtln(o.vtln_warp);
   const at::Tensor x = as_batch(waveform, "kaldi_fbank");
-  FrameSpectrum s = mel_energies(x, o.frame, o.num_mel_bins, o.low_freq, o.high_freq, o.use_power, o.use_log_fbank);
+  FrameSpectrum s =
+      mel_energies(x, o.frame, o.num_mel_bins, o.low_freq, o.high_freq, o.use_power, o.use_log_fbank);
   at::Tensor features = s.spectrum;
   if (o.use_energy) {
     const at::Tensor e = s.log_energy.unsqueeze(-1);

@@ -1,8 +1,8 @@
 #pragma once
-// Kaldi filterbank and MFCC features, equal to torchaudio.compliance.kaldi.fbank / .mfcc (torchaudio 0.13), with
-// FFTW doing the transforms in float64 (torchaudio's float32 FFT is the larger error source: see
-// tests/fixtures/README.md "Audio features"). The option structs carry torchaudio's defaults, which differ from
-// the Kaldi binaries' in one place: dither is 0.
+// Kaldi filterbank and MFCC features, equal to torchaudio.compliance.kaldi.fbank / .mfcc (torchaudio 0.13),
+// with FFTW doing the transforms in float64 (torchaudio's float32 FFT is the larger error source: see
+// tests/fixtures/README.md "Audio features"). The option structs carry torchaudio's defaults, which differ
+// from the Kaldi binaries' in one place: dither is 0.
 //
 // Layout: [frames, bins] for a [N] waveform and [B, frames, bins] for a [B, N] batch (each row framed alike).
 #include <ATen/core/Tensor.h>
@@ -20,14 +20,16 @@ struct KaldiFrameOptions {
   double sample_frequency = 16000.0;
   double frame_length_ms = 25.0;
   double frame_shift_ms = 10.0;
-  double dither = 0.0;  // Gaussian noise of this standard deviation added to every frame (Kaldi binaries: 1.0)
+  // Gaussian noise of this standard deviation added to every frame (Kaldi binaries: 1.0).
+  double dither = 0.0;
   uint64_t dither_seed = 0;
   double preemphasis_coefficient = 0.97;
   bool remove_dc_offset = true;
   KaldiWindow window_type = KaldiWindow::kPovey;
   double blackman_coeff = 0.42;
   bool round_to_power_of_two = true;  // FFT size = next power of two of the window (400 -> 512)
-  bool snip_edges = true;  // true: only whole frames inside the signal; false: reflected edges, N/shift frames
+  // true: only whole frames inside the signal; false: reflected edges, N/shift frames.
+  bool snip_edges = true;
   bool raw_energy = true;  // log energy before pre-emphasis and windowing
   double energy_floor = 1.0;
   double min_duration = 0.0;  // seconds; shorter signals give zero frames
@@ -37,7 +39,7 @@ struct FbankOptions {
   KaldiFrameOptions frame;
   int64_t num_mel_bins = 23;
   double low_freq = 20.0;
-  double high_freq = 0.0;  // <= 0: offset from the Nyquist frequency
+  double high_freq = 0.0;   // <= 0: offset from the Nyquist frequency
   bool use_energy = false;  // add the log energy as a column (first, or last with htk_compat)
   bool use_log_fbank = true;
   bool use_power = true;  // power spectrum (else magnitude)
@@ -59,8 +61,8 @@ struct MfccOptions {
   double vtln_warp = 1.0;
 };
 
-// waveform [N] or [B,N] float (any device) -> [F, num_mel_bins (+1)] or [B, F, ...] float32. Throws InputError
-// for invalid options.
+// waveform [N] or [B,N] float (any device) -> [F, num_mel_bins (+1)] or [B, F, ...] float32. Throws
+// InputError for invalid options.
 at::Tensor kaldi_fbank(const at::Tensor& waveform, const FbankOptions& options = {});
 // waveform [N] or [B,N] -> [F, num_ceps] or [B, F, num_ceps] float32.
 at::Tensor kaldi_mfcc(const at::Tensor& waveform, const MfccOptions& options = {});

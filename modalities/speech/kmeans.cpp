@@ -36,8 +36,8 @@ std::pair<at::Tensor, at::Tensor> assign(const at::Tensor& x, const at::Tensor& 
   return {labels, dist};
 }
 
-// Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new centre is the best of 2 + ln(k) candidates drawn
-// with probability proportional to the squared distance to the centres so far.
+// Greedy k-means++ (scikit-learn's _kmeans_plusplus): each new centre is the best of 2 + ln(k) candidates
+// drawn with probability proportional to the squared distance to the centres so far.
 at::Tensor kmeans_plusplus(const at::Tensor& x, int64_t k, at::Generator& gen) {
   const int64_t n = x.size(0);
   const int64_t trials = 2 + static_cast<int64_t>(std::log(static_cast<double>(k)));
@@ -45,13 +45,16 @@ at::Tensor kmeans_plusplus(const at::Tensor& x, int64_t k, at::Generator& gen) {
   at::Tensor centers = at::empty({k, x.size(1)}, x.options());
   const int64_t first = at::randint(n, {1}, gen, at::TensorOptions().dtype(at::kLong)).item<int64_t>();
   centers[0].copy_(x[first]);
-  at::Tensor closest = sq_distances(x, centers.slice(0, 0, 1), centers.slice(0, 0, 1).pow(2).sum(1)).squeeze(1);
+  at::Tensor closest =
+      sq_distances(x, centers.slice(0, 0, 1), centers.slice(0, 0, 1).pow(2).sum(1)).squeeze(1);
   for (int64_t c = 1; c < k; ++c) {
     const at::Tensor cum = closest.to(at::kDouble).cumsum(0);
-    const at::Tensor draws = at::rand({trials}, gen, at::TensorOptions().dtype(at::kDouble)).to(dev) * cum[-1];
+    const at::Tensor draws =
+        at::rand({trials}, gen, at::TensorOptions().dtype(at::kDouble)).to(dev) * cum[-1];
     const at::Tensor ids = at::searchsorted(cum, draws).clamp_max(n - 1);
-    const at::Tensor cand = x.index_select(0, ids);                                    // [trials,D]
-    at::Tensor d = at::minimum(sq_distances(x, cand, cand.pow(2).sum(1)), closest.unsqueeze(1));  // [N,trials]
+    const at::Tensor cand = x.index_select(0, ids);  // [trials,D]
+    at::Tensor d =
+        at::minimum(sq_distances(x, cand, cand.pow(2).sum(1)), closest.unsqueeze(1));  // [N,trials]
     const int64_t best = d.to(at::kDouble).sum(0).argmin().item<int64_t>();
     closest = d.select(1, best).contiguous();
     centers[c].copy_(cand[best]);
@@ -72,7 +75,8 @@ void relocate_empty(at::Tensor& sums, at::Tensor& counts, const at::Tensor& x, c
 }
 
 // Lloyd's algorithm from `centers` until the squared shift <= tol or max_iterations.
-at::Tensor lloyd(const at::Tensor& x, at::Tensor centers, const KMeansOptions& o, double tol, int64_t* iterations) {
+at::Tensor lloyd(const at::Tensor& x, at::Tensor centers, const KMeansOptions& o, double tol,
+                 int64_t* iterations) {
   const int64_t k = centers.size(0);
   for (int64_t it = 0; it < o.max_iterations; ++it) {
     auto [labels, dist] = assign(x, centers, o.chunk_size);
@@ -88,8 +92,9 @@ at::Tensor lloyd(const at::Tensor& x, at::Tensor centers, const KMeansOptions& o
   return centers;
 }
 
-// Mini-batch k-means (Sculley 2010): each centre becomes the mean of every point ever assigned to it. Stops after
-// max_iterations passes, max_no_improvement steps without a better smoothed batch inertia, or a shift <= tol.
+// Mini-batch k-means (Sculley 2010): each centre becomes the mean of every point ever assigned to it. Stops
+// after max_iterations passes, max_no_improvement steps without a better smoothed batch inertia, or a shift
+// <= tol.
 at::Tensor mini_batch(const at::Tensor& x, at::Tensor centers, const KMeansOptions& o, double tol,
                       at::Generator& gen, int64_t* iterations) {
   const int64_t n = x.size(0), k = centers.size(0);
@@ -106,9 +111,9 @@ at::Tensor mini_batch(const at::Tensor& x, at::Tensor centers, const KMeansOptio
     const at::Tensor bsums = at::zeros_like(centers).index_add_(0, labels, xb);
     const at::Tensor bcounts = at::bincount(labels, /*weights=*/{}, k).to(x.scalar_type());
     const at::Tensor total = counts + bcounts;
-    const at::Tensor updated = at::where((bcounts > 0).unsqueeze(1),
-                                         (centers * counts.unsqueeze(1) + bsums) / total.clamp_min(1).unsqueeze(1),
-                                         centers);
+    const at::Tensor updated =
+        at::where((bcounts > 0).unsqueeze(1),
+                  (centers * counts.unsqueeze(1) + bsums) / total.clamp_min(1).unsqueeze(1), centers);
     const double shift = (updated - centers).pow(2).sum().item<double>();
     centers = updated;
     counts = total;
@@ -130,7 +135,8 @@ void check_options(const KMeansOptions& o, int64_t n) {
   auto bad = [](const std::string& what) { throw InputError("k-means: " + what); };
   if (o.num_clusters < 1) bad("num_clusters must be >= 1, got " + std::to_string(o.num_clusters));
   if (n < o.num_clusters)
-    bad("need at least num_clusters (" + std::to_string(o.num_clusters) + ") points, got " + std::to_string(n));
+    bad("need at least num_clusters (" + std::to_string(o.num_clusters) + ") points, got " +
+        std::to_string(n));
   if (o.max_iterations < 1) bad("max_iterations must be >= 1, got " + std::to_string(o.max_iterations));
   if (o.batch_size < 0 || o.init_size < 0 || o.chunk_size < 1 || o.tolerance < 0.0)
     bad("batch_size, init_size, tolerance must be >= 0 and chunk_size >= 1");
@@ -142,7 +148,8 @@ KMeans::KMeans(at::Tensor centroids) {
   if (!centroids.defined() || centroids.dim() != 2 || centroids.size(0) < 1 || centroids.size(1) < 1 ||
       !centroids.is_floating_point())
     throw InputError("k-means centroids must be a non-empty float [K,D] matrix");
-  if (!at::isfinite(centroids).all().item<bool>()) throw InputError("k-means centroids contain non-finite values");
+  if (!at::isfinite(centroids).all().item<bool>())
+    throw InputError("k-means centroids contain non-finite values");
   centroids_ = centroids.to(at::kFloat).contiguous();
 }
 
@@ -158,10 +165,11 @@ KMeans KMeans::fit(const at::Tensor& data, const KMeansOptions& o) {
   const double tol = o.tolerance * x.var(0, /*unbiased=*/false).mean().item<double>();
   int64_t init_size = o.init_size > 0 ? o.init_size : (o.batch_size > 0 ? 3 * o.batch_size : n);
   init_size = std::min(n, std::max(init_size, o.num_clusters));
-  const at::Tensor init_x =
-      init_size < n
-          ? x.index_select(0, at::randperm(n, gen, at::TensorOptions().dtype(at::kLong)).slice(0, 0, init_size).to(x.device()))
-          : x;
+  const at::Tensor init_x = init_size < n
+                                ? x.index_select(0, at::randperm(n, gen, at::TensorOptions().dtype(at::kLong))
+                                                        .slice(0, 0, init_size)
+                                                        .to(x.device()))
+                                : x;
   KMeans model;
   const at::Tensor seeds = kmeans_plusplus(init_x, o.num_clusters, gen);
   model.centroids_ = (o.batch_size == 0 ? lloyd(x, seeds, o, tol, &model.iterations_)

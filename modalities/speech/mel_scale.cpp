@@ -61,19 +61,19 @@ at::Tensor melscale_fbanks(int64_t n_freqs, double f_min, double f_max, int64_t 
                            MelNorm norm, MelScale scale, at::ScalarType dtype) {
   if (n_freqs < 2 || n_mels < 1 || sample_rate < 1)
     throw InputError("melscale_fbanks: need n_freqs >= 2, n_mels >= 1, sample_rate >= 1 (got " +
-                     std::to_string(n_freqs) + ", " + std::to_string(n_mels) + ", " + std::to_string(sample_rate) +
-                     ")");
+                     std::to_string(n_freqs) + ", " + std::to_string(n_mels) + ", " +
+                     std::to_string(sample_rate) + ")");
   if (!(f_min >= 0.0 && f_min < f_max))
-    throw InputError("melscale_fbanks: need 0 <= f_min < f_max (got f_min " + num(f_min) + ", f_max " + num(f_max) +
-                     ")");
+    throw InputError("melscale_fbanks: need 0 <= f_min < f_max (got f_min " + num(f_min) + ", f_max " +
+                     num(f_max) + ")");
   const auto opts = at::TensorOptions().dtype(dtype);
   // Integer division, as torchaudio's `sample_rate // 2`.
   at::Tensor all_freqs = at::linspace(0, static_cast<double>(sample_rate / 2), n_freqs, opts);
   at::Tensor m_pts = at::linspace(hz_to_mel(f_min, scale), hz_to_mel(f_max, scale), n_mels + 2, opts);
   at::Tensor f_pts = mel_to_hz_tensor(m_pts, scale);
   // _create_triangular_filterbank
-  at::Tensor f_diff = f_pts.slice(0, 1) - f_pts.slice(0, 0, -1);             // [n_mels + 1]
-  at::Tensor slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1);           // [n_freqs, n_mels + 2]
+  at::Tensor f_diff = f_pts.slice(0, 1) - f_pts.slice(0, 0, -1);    // [n_mels + 1]
+  at::Tensor slopes = f_pts.unsqueeze(0) - all_freqs.unsqueeze(1);  // [n_freqs, n_mels + 2]
   at::Tensor down = (-1.0 * slopes.slice(1, 0, -2)) / f_diff.slice(0, 0, -1);
   at::Tensor up = slopes.slice(1, 2) / f_diff.slice(0, 1);
   at::Tensor fb = at::max(at::zeros(1, opts), at::min(down, up));
@@ -86,15 +86,17 @@ at::Tensor melscale_fbanks(int64_t n_freqs, double f_min, double f_max, int64_t 
 
 at::Tensor kaldi_mel_banks(int64_t num_bins, int64_t padded_window_size, double sample_freq, double low_freq,
                            double high_freq, at::ScalarType dtype) {
-  if (num_bins < 3) throw InputError("kaldi mel banks: num_mel_bins must be >= 3, got " + std::to_string(num_bins));
+  if (num_bins < 3)
+    throw InputError("kaldi mel banks: num_mel_bins must be >= 3, got " + std::to_string(num_bins));
   if (padded_window_size < 2 || padded_window_size % 2 != 0)
     throw InputError("kaldi mel banks: the padded window size must be even, got " +
                      std::to_string(padded_window_size));
   const double nyquist = 0.5 * sample_freq;
   if (high_freq <= 0.0) high_freq += nyquist;
-  if (!(low_freq >= 0.0 && low_freq < nyquist && high_freq > 0.0 && high_freq <= nyquist && low_freq < high_freq))
-    throw InputError("kaldi mel banks: bad frequencies low_freq " + num(low_freq) + ", high_freq " + num(high_freq) +
-                     " for sample frequency " + num(sample_freq));
+  if (!(low_freq >= 0.0 && low_freq < nyquist && high_freq > 0.0 && high_freq <= nyquist &&
+        low_freq < high_freq))
+    throw InputError("kaldi mel banks: bad frequencies low_freq " + num(low_freq) + ", high_freq " +
+                     num(high_freq) + " for sample frequency " + num(sample_freq));
   const auto opts = at::TensorOptions().dtype(dtype);
   const int64_t num_fft_bins = padded_window_size / 2;
   const double fft_bin_width = sample_freq / static_cast<double>(padded_window_size);
@@ -106,7 +108,8 @@ at::Tensor kaldi_mel_banks(int64_t num_bins, int64_t padded_window_size, double 
   at::Tensor left = mel_low + bin * delta;
   at::Tensor center = mel_low + (bin + 1.0) * delta;
   at::Tensor right = mel_low + (bin + 2.0) * delta;
-  at::Tensor mel = (1127.0 * (1.0 + (fft_bin_width * at::arange(num_fft_bins, opts)) / 700.0).log()).unsqueeze(0);
+  at::Tensor mel =
+      (1127.0 * (1.0 + (fft_bin_width * at::arange(num_fft_bins, opts)) / 700.0).log()).unsqueeze(0);
   at::Tensor up = (mel - left) / (center - left);
   at::Tensor down = (right - mel) / (right - center);
   at::Tensor banks = at::max(at::zeros(1, opts), at::min(up, down));  // [num_bins, num_fft_bins]

@@ -21,8 +21,8 @@ double hz_to_mel(double hz, MelScale scale);
 double mel_to_hz(double mel, MelScale scale);
 
 // Triangular filters on the one-sided FFT bins: [n_freqs, n_mels] (mel = power_spec[..., n_freqs] @ fb).
-// Bin frequencies are linspace(0, sample_rate // 2, n_freqs), as torchaudio. Throws InputError for f_min >= f_max,
-// n_mels < 1 or n_freqs < 2.
+// Bin frequencies are linspace(0, sample_rate // 2, n_freqs), as torchaudio. Throws InputError for f_min >=
+// f_max, n_mels < 1 or n_freqs < 2.
 at::Tensor melscale_fbanks(int64_t n_freqs, double f_min, double f_max, int64_t n_mels, int64_t sample_rate,
                            MelNorm norm = MelNorm::kNone, MelScale scale = MelScale::kHtk,
                            at::ScalarType dtype = at::kFloat);

@@ -13,19 +13,26 @@ namespace {
 at::Tensor periodic_window(WindowType type, int64_t length) {
   const auto opts = at::TensorOptions().dtype(at::kDouble);
   switch (type) {
-    case WindowType::kHann: return at::hann_window(length, /*periodic=*/true, opts);
-    case WindowType::kHamming: return at::hamming_window(length, /*periodic=*/true, opts);
-    case WindowType::kRectangular: return at::ones({length}, opts);
+    case WindowType::kHann:
+      return at::hann_window(length, /*periodic=*/true, opts);
+    case WindowType::kHamming:
+      return at::hamming_window(length, /*periodic=*/true, opts);
+    case WindowType::kRectangular:
+      return at::ones({length}, opts);
   }
   return {};
 }
 
 torch::nn::functional::PadFuncOptions::mode_t torch_pad_mode(PadMode mode) {
   switch (mode) {
-    case PadMode::kReflect: return torch::kReflect;
-    case PadMode::kConstant: return torch::kConstant;
-    case PadMode::kReplicate: return torch::kReplicate;
-    case PadMode::kCircular: return torch::kCircular;
+    case PadMode::kReflect:
+      return torch::kReflect;
+    case PadMode::kConstant:
+      return torch::kConstant;
+    case PadMode::kReplicate:
+      return torch::kReplicate;
+    case PadMode::kCircular:
+      return torch::kCircular;
   }
   return torch::kReflect;
 }
@@ -51,12 +58,13 @@ MelSpectrogram::MelSpectrogram(MelSpectrogramOptions o) : options_(o) {
   if (o.n_fft < 2) throw InputError("mel spectrogram: n_fft must be >= 2, got " + std::to_string(o.n_fft));
   if (o.win_length <= 0) options_.win_length = o.n_fft;
   if (options_.win_length > o.n_fft)
-    throw InputError("mel spectrogram: win_length " + std::to_string(options_.win_length) + " exceeds n_fft " +
-                     std::to_string(o.n_fft));
+    throw InputError("mel spectrogram: win_length " + std::to_string(options_.win_length) +
+                     " exceeds n_fft " + std::to_string(o.n_fft));
   if (o.hop_length <= 0) options_.hop_length = std::max<int64_t>(1, options_.win_length / 2);
   if (o.f_max <= 0.0) options_.f_max = static_cast<double>(o.sample_rate / 2);
   if (o.pad < 0) throw InputError("mel spectrogram: pad must be >= 0, got " + std::to_string(o.pad));
-  if (!(o.power > 0.0)) throw InputError("mel spectrogram: power must be > 0, got " + std::to_string(o.power));
+  if (!(o.power > 0.0))
+    throw InputError("mel spectrogram: power must be > 0, got " + std::to_string(o.power));
   // The window is zero-padded to n_fft and centred, as torch.stft does for win_length < n_fft.
   const int64_t left = (o.n_fft - options_.win_length) / 2;
   window_ = at::constant_pad_nd(periodic_window(o.window, options_.win_length),
@@ -73,9 +81,10 @@ int64_t MelSpectrogram::num_frames(int64_t num_samples) const {
 
 at::Tensor MelSpectrogram::mel_f64(const at::Tensor& waveform) const {
   // [N] | [B,N] -> [B,F,n_mels] float64 on the CPU
-  TORCH_CHECK(waveform.dim() == 1 || waveform.dim() == 2, "mel spectrogram: waveform must be [N] or [B,N], got ",
-              waveform.sizes());
-  TORCH_CHECK(waveform.is_floating_point(), "mel spectrogram: waveform must be float, got ", waveform.scalar_type());
+  TORCH_CHECK(waveform.dim() == 1 || waveform.dim() == 2,
+              "mel spectrogram: waveform must be [N] or [B,N], got ", waveform.sizes());
+  TORCH_CHECK(waveform.is_floating_point(), "mel spectrogram: waveform must be float, got ",
+              waveform.scalar_type());
   const MelSpectrogramOptions& o = options_;
   at::Tensor x = waveform.to(at::kCPU, at::kDouble);
   if (x.dim() == 1) x = x.unsqueeze(0);

@@ -1,9 +1,10 @@
 #pragma once
-// Log-mel spectrogram in the style of torchaudio.transforms.MelSpectrogram (torch.stft framing, periodic window,
-// power spectrum, mel filterbank), with FFTW doing the transforms. Computed in float64, returned as float32.
+// Log-mel spectrogram in the style of torchaudio.transforms.MelSpectrogram (torch.stft framing, periodic
+// window, power spectrum, mel filterbank), with FFTW doing the transforms. Computed in float64, returned as
+// float32.
 //
-// Layout: time-major, [frames, n_mels] for a [N] waveform and [B, frames, n_mels] for a [B, N] batch (torchaudio
-// returns [..., n_mels, frames]; time-major is what models and k-means consume).
+// Layout: time-major, [frames, n_mels] for a [N] waveform and [B, frames, n_mels] for a [B, N] batch
+// (torchaudio returns [..., n_mels, frames]; time-major is what models and k-means consume).
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -57,9 +58,9 @@ class MelSpectrogram {
  private:
   at::Tensor mel_f64(const at::Tensor& waveform) const;  // [N]|[B,N] -> [B,F,n_mels] float64, CPU
   MelSpectrogramOptions options_;
-  at::Tensor window_;       // [n_fft] float64
-  at::Tensor filterbank_;   // [n_freqs, n_mels] float32 (torchaudio's dtype)
-  at::Tensor fb_double_;    // the same in float64 for the product
+  at::Tensor window_;      // [n_fft] float64
+  at::Tensor filterbank_;  // [n_freqs, n_mels] float32 (torchaudio's dtype)
+  at::Tensor fb_double_;   // the same in float64 for the product
 };
 
 // One-shot helpers (build a MelSpectrogram and run it).

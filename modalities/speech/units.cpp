@@ -8,7 +8,8 @@ DedupedUnits dedup_units(const at::Tensor& units) {
   TORCH_CHECK(units.dim() == 1, "dedup_units: expected [T], got ", units.sizes());
   TORCH_CHECK(!units.is_floating_point(), "dedup_units: units must be integers, got ", units.scalar_type());
   const at::Tensor u = units.to(at::kLong);
-  auto [values, inverse, counts] = at::unique_consecutive(u, /*return_inverse=*/false, /*return_counts=*/true);
+  auto [values, inverse, counts] =
+      at::unique_consecutive(u, /*return_inverse=*/false, /*return_counts=*/true);
   return {values, counts.to(at::kLong)};
 }
 

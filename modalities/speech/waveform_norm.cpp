@@ -17,8 +17,8 @@ at::Tensor normalize_waveform(const at::Tensor& waveform, const at::Tensor& leng
   const int64_t n = x.size(1);
   at::Tensor len;
   if (lengths.defined()) {
-    TORCH_CHECK(lengths.dim() == 1 && lengths.size(0) == batch, "normalize_waveform: lengths must be [", batch,
-                "], got ", lengths.sizes());
+    TORCH_CHECK(lengths.dim() == 1 && lengths.size(0) == batch, "normalize_waveform: lengths must be [",
+                batch, "], got ", lengths.sizes());
     len = lengths.to(x.device(), at::kLong);
     const int64_t lo = len.min().item<int64_t>();
     const int64_t hi = len.max().item<int64_t>();
@@ -32,7 +32,8 @@ at::Tensor normalize_waveform(const at::Tensor& waveform, const at::Tensor& leng
   const at::Tensor count = len.to(at::kDouble).unsqueeze(1);
   const at::Tensor mean = (x * valid).sum(1, /*keepdim=*/true) / count;
   const at::Tensor var = ((x - mean).pow(2) * valid).sum(1, /*keepdim=*/true) / count;
-  at::Tensor out = at::where(valid, (x - mean) / at::sqrt(var + 1e-7), at::full({}, padding_value, x.options()));
+  at::Tensor out =
+      at::where(valid, (x - mean) / at::sqrt(var + 1e-7), at::full({}, padding_value, x.options()));
   if (waveform.dim() == 1) out = out.squeeze(0);
   return out.to(waveform.scalar_type());
 }

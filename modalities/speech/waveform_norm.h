@@ -6,9 +6,10 @@
 
 namespace softprompt::modalities::speech {
 
-// waveform [N] or [B,N] float (any device); lengths: undefined (every sample is real) or [B] integer counts of
-// real samples per row (right padding) -> same shape and dtype. Statistics are computed in float64.
-// Throws InputError for a length outside [1, N].
-at::Tensor normalize_waveform(const at::Tensor& waveform, const at::Tensor& lengths = {}, double padding_value = 0.0);
+// waveform [N] or [B,N] float (any device); lengths: undefined (every sample is real) or [B] integer counts
+// of real samples per row (right padding) -> same shape and dtype. Statistics are computed in float64. Throws
+// InputError for a length outside [1, N].
+at::Tensor normalize_waveform(const at::Tensor& waveform, const at::Tensor& lengths = {},
+                              double padding_value = 0.0);
 
 }  // namespace softprompt::modalities::speech

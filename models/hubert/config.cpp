@@ -29,7 +29,8 @@ void read_field(const nlohmann::json& json, const char* key, T& out, const std::
 }
 
 void require_positive(int64_t value, const std::string& field) {
-  if (value <= 0) throw InputError("hubert config: " + field + " must be positive, got " + std::to_string(value));
+  if (value <= 0)
+    throw InputError("hubert config: " + field + " must be positive, got " + std::to_string(value));
 }
 
 bool is_activation(const std::string& name) {
@@ -54,17 +55,20 @@ void Config::validate() const {
                      " is not divisible by num_conv_pos_embedding_groups " +
                      std::to_string(num_conv_pos_embedding_groups));
   if (conv_dim.empty() || conv_dim.size() != conv_stride.size() || conv_dim.size() != conv_kernel.size())
-    throw InputError("hubert config: conv_dim, conv_stride and conv_kernel must be non-empty and of equal length (" +
-                     std::to_string(conv_dim.size()) + ", " + std::to_string(conv_stride.size()) + ", " +
-                     std::to_string(conv_kernel.size()) + ")");
+    throw InputError(
+        "hubert config: conv_dim, conv_stride and conv_kernel must be non-empty and of equal length (" +
+        std::to_string(conv_dim.size()) + ", " + std::to_string(conv_stride.size()) + ", " +
+        std::to_string(conv_kernel.size()) + ")");
   for (size_t i = 0; i < conv_dim.size(); ++i) {
     require_positive(conv_dim[i], "conv_dim[" + std::to_string(i) + "]");
     require_positive(conv_stride[i], "conv_stride[" + std::to_string(i) + "]");
     require_positive(conv_kernel[i], "conv_kernel[" + std::to_string(i) + "]");
   }
   if (feat_extract_norm != "group" && feat_extract_norm != "layer")
-    throw InputError("hubert config: feat_extract_norm must be 'group' or 'layer', got '" + feat_extract_norm + "'");
-  if (!is_activation(hidden_act)) throw InputError("hubert config: unsupported hidden_act '" + hidden_act + "'");
+    throw InputError("hubert config: feat_extract_norm must be 'group' or 'layer', got '" +
+                     feat_extract_norm + "'");
+  if (!is_activation(hidden_act))
+    throw InputError("hubert config: unsupported hidden_act '" + hidden_act + "'");
   if (!is_activation(feat_extract_activation))
     throw InputError("hubert config: unsupported feat_extract_activation '" + feat_extract_activation + "'");
   if (!(layer_norm_eps > 0)) throw InputError("hubert config: layer_norm_eps must be positive");
@@ -102,13 +106,15 @@ Config preset(const std::string& name) {
   if (name == "hubert-base" || name == "base") return hubert_base();
   if (name == "hubert-large" || name == "large") return hubert_large();
   if (name == "hubert-xlarge" || name == "xlarge") return hubert_xlarge();
-  throw InputError("unknown hubert preset '" + name + "' (expected hubert-base, hubert-large or hubert-xlarge)");
+  throw InputError("unknown hubert preset '" + name +
+                   "' (expected hubert-base, hubert-large or hubert-xlarge)");
 }
 
 Config from_hf_json(const nlohmann::json& json, const std::string& source) {
   if (!json.is_object()) throw InputError(source + ": expected a JSON object");
   const std::string model_type = json.value("model_type", std::string());
-  if (model_type != "hubert") throw InputError(source + ": model_type is '" + model_type + "', expected 'hubert'");
+  if (model_type != "hubert")
+    throw InputError(source + ": model_type is '" + model_type + "', expected 'hubert'");
   Config c;
   read_field(json, "hidden_size", c.hidden_size, source);
   read_field(json, "num_hidden_layers", c.num_hidden_layers, source);

@@ -29,14 +29,15 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& key_bia
   if (prefix) {
     TORCH_CHECK(prefix->key.dim() == 3 && prefix->key.size(0) == b && prefix->key.size(2) == d &&
                     prefix->value.sizes() == prefix->key.sizes(),
-                "hubert attention: prefix key/value must be [", b, ",P,", d, "], got ", prefix->key.sizes(), " and ",
-                prefix->value.sizes());
+                "hubert attention: prefix key/value must be [", b, ",P,", d, "], got ", prefix->key.sizes(),
+                " and ", prefix->value.sizes());
     k = torch::cat({split_heads(prefix->key.to(k.scalar_type())), k}, /*dim=*/2);
     v = torch::cat({split_heads(prefix->value.to(v.scalar_type())), v}, /*dim=*/2);
   }
-  TORCH_CHECK(key_bias.size(-1) == k.size(2), "hubert attention: key bias ", key_bias.sizes(), " does not fit ",
-              k.size(2), " keys");
-  // [B,H,T,hd] x [B,H,hd,S] -> [B,H,T,S]; the softmax runs in float32 at least (float64 weights keep float64).
+  TORCH_CHECK(key_bias.size(-1) == k.size(2), "hubert attention: key bias ", key_bias.sizes(),
+              " does not fit ", k.size(2), " keys");
+  // [B,H,T,hd] x [B,H,hd,S] -> [B,H,T,S]; the softmax runs in float32 at least (float64 weights keep
+  // float64).
   const auto acc = q.scalar_type() == torch::kDouble ? torch::kDouble : torch::kFloat;
   at::Tensor scores = torch::matmul(q, k.transpose(-1, -2)).to(acc) + key_bias.to(acc);
   at::Tensor probs = torch::softmax(scores, /*dim=*/-1).to(v.scalar_type());
@@ -44,8 +45,10 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, const at::Tensor& key_bia
 }
 
 FeedForwardImpl::FeedForwardImpl(const Config& config) : activation_(config.hidden_act) {
-  intermediate_dense = register_module("intermediate_dense", torch::nn::Linear(config.hidden_size, config.intermediate_size));
-  output_dense = register_module("output_dense", torch::nn::Linear(config.intermediate_size, config.hidden_size));
+  intermediate_dense =
+      register_module("intermediate_dense", torch::nn::Linear(config.hidden_size, config.intermediate_size));
+  output_dense =
+      register_module("output_dense", torch::nn::Linear(config.intermediate_size, config.hidden_size));
 }
 
 at::Tensor FeedForwardImpl::forward(const at::Tensor& x) {
@@ -74,7 +77,8 @@ at::Tensor EncoderLayerImpl::forward(const at::Tensor& x, const at::Tensor& key_
 EncoderImpl::EncoderImpl(const Config& config) {
   pos_conv_embed = register_module("pos_conv_embed", PositionalConvEmbedding(config));
   layer_norm = register_module(
-      "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
+      "layer_norm",
+      torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.hidden_size}).eps(config.layer_norm_eps)));
   layers = register_module("layers", torch::nn::ModuleList());
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) layers->push_back(EncoderLayer(config));
 }

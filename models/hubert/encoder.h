@@ -1,7 +1,8 @@
 #pragma once
-// HuBERT's transformer encoder, registered under Hugging Face's key names: encoder.pos_conv_embed, encoder.layer_norm,
-// encoder.layers.N.{attention.{q,k,v,out}_proj, layer_norm, feed_forward.{intermediate,output}_dense,
-// final_layer_norm}. Both layer orders: post-LN (hubert-base) and pre-LN "stable layer norm" (hubert-large).
+// HuBERT's transformer encoder, registered under Hugging Face's key names: encoder.pos_conv_embed,
+// encoder.layer_norm, encoder.layers.N.{attention.{q,k,v,out}_proj, layer_norm,
+// feed_forward.{intermediate,output}_dense, final_layer_norm}. Both layer orders: post-LN (hubert-base) and
+// pre-LN "stable layer norm" (hubert-large).
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -75,7 +76,8 @@ class EncoderImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Encoder);
 
-// Additive key bias from a key mask [B,S] (1 = attend): [B,1,1,S] float32, 0 or float32 lowest (HF's finfo.min).
+// Additive key bias from a key mask [B,S] (1 = attend): [B,1,1,S] float32, 0 or float32 lowest (HF's
+// finfo.min).
 at::Tensor key_bias_from_mask(const at::Tensor& mask);
 
 }  // namespace softprompt::models::hubert

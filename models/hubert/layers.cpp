@@ -11,14 +11,17 @@ at::Tensor activation(const std::string& name, const at::Tensor& x) {
   TORCH_CHECK(false, "hubert: unknown activation '", name, "'");
 }
 
-ConvLayerImpl::ConvLayerImpl(const Config& config, int64_t index) : activation_(config.feat_extract_activation) {
+ConvLayerImpl::ConvLayerImpl(const Config& config, int64_t index)
+    : activation_(config.feat_extract_activation) {
   const int64_t in = index == 0 ? 1 : config.conv_dim[index - 1];
   const int64_t out = config.conv_dim[index];
-  conv = register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, config.conv_kernel[index])
-                                                       .stride(config.conv_stride[index])
-                                                       .bias(config.conv_bias)));
+  conv =
+      register_module("conv", torch::nn::Conv1d(torch::nn::Conv1dOptions(in, out, config.conv_kernel[index])
+                                                    .stride(config.conv_stride[index])
+                                                    .bias(config.conv_bias)));
   if (config.feat_extract_norm == "group" && index == 0)
-    group_norm = register_module("layer_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(out, out).eps(1e-5)));
+    group_norm =
+        register_module("layer_norm", torch::nn::GroupNorm(torch::nn::GroupNormOptions(out, out).eps(1e-5)));
   if (config.feat_extract_norm == "layer")
     layer_norm = register_module(
         "layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({out}).eps(config.layer_norm_eps)));
@@ -46,8 +49,9 @@ at::Tensor FeatureEncoderImpl::forward(const at::Tensor& input_values) {
 
 FeatureProjectionImpl::FeatureProjectionImpl(const Config& config) {
   if (config.feat_proj_layer_norm)
-    layer_norm = register_module("layer_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.conv_out_dim()})
-                                                                        .eps(config.layer_norm_eps)));
+    layer_norm = register_module(
+        "layer_norm", torch::nn::LayerNorm(
+                          torch::nn::LayerNormOptions({config.conv_out_dim()}).eps(config.layer_norm_eps)));
   projection = register_module("projection", torch::nn::Linear(config.conv_out_dim(), config.hidden_size));
 }
 

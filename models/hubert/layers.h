@@ -20,14 +20,16 @@ namespace softprompt::models::hubert {
 // HF activations by name: gelu (erf), gelu_new / gelu_pytorch_tanh (tanh approximation), relu.
 at::Tensor activation(const std::string& name, const at::Tensor& x);
 
-// One conv layer of the feature encoder: conv -> [GroupNorm | LayerNorm over channels | nothing] -> activation.
+// One conv layer of the feature encoder: conv -> [GroupNorm | LayerNorm over channels | nothing] ->
+// activation.
 class ConvLayerImpl : public torch::nn::Module {
  public:
   ConvLayerImpl(const Config& config, int64_t index);
   at::Tensor forward(const at::Tensor& x);  // [B,C_in,L] -> [B,C_out,L']
 
   torch::nn::Conv1d conv{nullptr};
-  torch::nn::GroupNorm group_norm{nullptr};  // registered as "layer_norm" (HF's name) for feat_extract_norm=group
+  // Registered as "layer_norm" (HF's name) for feat_extract_norm=group.
+  torch::nn::GroupNorm group_norm{nullptr};
   torch::nn::LayerNorm layer_norm{nullptr};  // registered as "layer_norm" for feat_extract_norm=layer
 
  private:
@@ -60,8 +62,8 @@ TORCH_MODULE(FeatureProjection);
 class WeightNormConv1dImpl : public torch::nn::Module {
  public:
   WeightNormConv1dImpl(int64_t channels, int64_t kernel, int64_t groups);
-  at::Tensor weight() const;                 // [D, D/groups, K]
-  at::Tensor forward(const at::Tensor& x);   // [B,D,T] -> [B,D,T+1] (padding K/2 on both sides)
+  at::Tensor weight() const;                // [D, D/groups, K]
+  at::Tensor forward(const at::Tensor& x);  // [B,D,T] -> [B,D,T+1] (padding K/2 on both sides)
 
   at::Tensor weight_g;  // [1,1,K]
   at::Tensor weight_v;  // [D,D/groups,K]
@@ -73,7 +75,8 @@ class WeightNormConv1dImpl : public torch::nn::Module {
 };
 TORCH_MODULE(WeightNormConv1d);
 
-// The convolutional relative positional embedding: conv, drop the extra last frame of an even kernel, activation.
+// The convolutional relative positional embedding: conv, drop the extra last frame of an even kernel,
+// activation.
 class PositionalConvEmbeddingImpl : public torch::nn::Module {
  public:
   explicit PositionalConvEmbeddingImpl(const Config& config);

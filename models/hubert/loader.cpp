@@ -15,7 +15,8 @@ bool starts_with(const std::string& s, const std::string& prefix) { return s.rfi
 std::string weight_norm_names(std::string k) {
   static const std::string kG = "conv.parametrizations.weight.original0";
   static const std::string kV = "conv.parametrizations.weight.original1";
-  for (const auto& [from, to] : {std::pair{kG, std::string("conv.weight_g")}, std::pair{kV, std::string("conv.weight_v")}}) {
+  for (const auto& [from, to] :
+       {std::pair{kG, std::string("conv.weight_g")}, std::pair{kV, std::string("conv.weight_v")}}) {
     const size_t at = k.find(from);
     if (at != std::string::npos) k.replace(at, from.size(), to);
   }
@@ -58,7 +59,7 @@ std::optional<std::string> map_hf_key(const std::string& key) {
 }
 
 std::optional<std::string> map_torchaudio_key(const std::string& key) {
-  if (starts_with(key, "aux.")) return std::nullopt;  // torchaudio's CTC head
+  if (starts_with(key, "aux.")) return std::nullopt;                          // torchaudio's CTC head
   if (starts_with(key, "encoder.feature_projection.")) return key.substr(8);  // -> feature_projection.*
   if (starts_with(key, "encoder.transformer.")) return weight_norm_names("encoder." + key.substr(20));
   return weight_norm_names(key);
@@ -66,7 +67,8 @@ std::optional<std::string> map_torchaudio_key(const std::string& key) {
 
 void load_weights(ModelImpl& model, const core::io::TensorMap& tensors, const std::string& source) {
   const bool torchaudio = detect_layout(tensors) == Layout::kTorchaudio;
-  weights::load_strict(model, weights::rename_keys(tensors, torchaudio ? map_torchaudio_key : map_hf_key), source);
+  weights::load_strict(model, weights::rename_keys(tensors, torchaudio ? map_torchaudio_key : map_hf_key),
+                       source);
 }
 
 Model load_pretrained(const std::string& dir, const LoadOptions& options) {

@@ -31,7 +31,8 @@ at::Tensor ModelImpl::frame_lengths(const at::Tensor& sample_lengths) const {
 }
 
 at::Tensor ModelImpl::frame_mask(const at::Tensor& attention_mask, int64_t frames) const {
-  TORCH_CHECK(attention_mask.dim() == 2, "hubert: attention_mask must be [B,N], got ", attention_mask.sizes());
+  TORCH_CHECK(attention_mask.dim() == 2, "hubert: attention_mask must be [B,N], got ",
+              attention_mask.sizes());
   // HF counts the real samples (cumsum(-1)[:, -1]): the mask is assumed to be right padding.
   const at::Tensor lengths = frame_lengths(attention_mask.to(torch::kLong).sum(-1));
   return (torch::arange(frames, lengths.options()).unsqueeze(0) < lengths.unsqueeze(1)).to(torch::kLong);
@@ -55,15 +56,16 @@ core::SlotInput ModelImpl::embed_audio(const at::Tensor& input_values, const at:
   if (extract_features) *extract_features = features;
   core::SlotInput out;
   out.embeds = feature_projection(features);
-  out.mask = attention_mask.defined() ? frame_mask(attention_mask.to(w.device()), frames)
-                                      : torch::ones({input_values.size(0), frames}, w.options().dtype(torch::kLong));
+  out.mask = attention_mask.defined()
+                 ? frame_mask(attention_mask.to(w.device()), frames)
+                 : torch::ones({input_values.size(0), frames}, w.options().dtype(torch::kLong));
   return out;
 }
 
 at::Tensor ModelImpl::embed(const at::Tensor& input_values) { return embed_audio(input_values).embeds; }
 
-BackboneOutput ModelImpl::encode(core::SlotInput x, core::PromptInjector& prompts, const ForwardOptions& options,
-                                 int64_t layers) {
+BackboneOutput ModelImpl::encode(core::SlotInput x, core::PromptInjector& prompts,
+                                 const ForwardOptions& options, int64_t layers) {
   TORCH_CHECK(x.embeds.dim() == 3 && x.embeds.size(2) == config_.hidden_size, "hubert: embeds must be [B,T,",
               config_.hidden_size, "], got ", x.embeds.sizes());
   TORCH_CHECK(layers >= 0 && layers <= config_.num_hidden_layers, "hubert: layers must be in [0, ",
@@ -71,10 +73,11 @@ BackboneOutput ModelImpl::encode(core::SlotInput x, core::PromptInjector& prompt
   if (options.position_ids.defined())
     throw InputError("hubert: position_ids are not used (positions come from the positional convolution)");
   const int64_t batch = x.embeds.size(0);
-  at::Tensor mask = x.mask.defined() ? x.mask.to(torch::kLong)
-                                     : torch::ones({batch, x.embeds.size(1)}, x.embeds.options().dtype(torch::kLong));
-  TORCH_CHECK(mask.sizes() == x.embeds.sizes().slice(0, 2), "hubert: mask ", mask.sizes(), " does not fit embeds ",
-              x.embeds.sizes());
+  at::Tensor mask = x.mask.defined()
+                        ? x.mask.to(torch::kLong)
+                        : torch::ones({batch, x.embeds.size(1)}, x.embeds.options().dtype(torch::kLong));
+  TORCH_CHECK(mask.sizes() == x.embeds.sizes().slice(0, 2), "hubert: mask ", mask.sizes(),
+              " does not fit embeds ", x.embeds.sizes());
   const at::Tensor w = feature_projection->projection->weight;
   // Padded frames are zeroed before the positional conv so they do not leak into their neighbours.
   at::Tensor h = x.embeds.to(w.scalar_type()).masked_fill(mask.eq(0).unsqueeze(-1), 0.0);

@@ -1,9 +1,10 @@
-// `softprompt features --kind logmel|fbank|mfcc --audio FILE --outputs OUT.safetensors`: decodes an audio file
-// (any libsndfile format, mixed to mono, resampled to --sample-rate) and writes its feature matrix under the key
-// `features` [frames, bins] float32. Defaults are the fixture's (tests/fixtures/README.md "Audio features"):
-//   logmel  torchaudio MelSpectrogram(n_fft 400, hop 160, 80 mels, HTK, periodic Hann, centre/reflect), log(x+1e-6)
-//   fbank   torchaudio.compliance.kaldi.fbank with its defaults and 80 mel bins (dither 0, povey, snip_edges)
-//   mfcc    torchaudio.compliance.kaldi.mfcc with its defaults (13 ceps, 23 mel bins, lifter 22)
+// `softprompt features --kind logmel|fbank|mfcc --audio FILE --outputs OUT.safetensors`: decodes an audio
+// file (any libsndfile format, mixed to mono, resampled to --sample-rate) and writes its feature matrix under
+// the key `features` [frames, bins] float32. Defaults are the fixture's (tests/fixtures/README.md "Audio
+// features"):
+//   logmel  torchaudio MelSpectrogram(n_fft 400, hop 160, 80 mels, HTK, periodic Hann, centre/reflect),
+//   log(x+1e-6) fbank   torchaudio.compliance.kaldi.fbank with its defaults and 80 mel bins (dither 0, povey,
+//   snip_edges) mfcc    torchaudio.compliance.kaldi.mfcc with its defaults (13 ceps, 23 mel bins, lifter 22)
 #include <iostream>
 #include <memory>
 #include <string>
@@ -69,11 +70,11 @@ int run_features(const FeaturesArgs& args) {
   if (args.int16_scale) wave = wave * 32768.0;
   const at::Tensor features = compute(args, wave);
   if (features.size(0) == 0)
-    throw InputError("'" + args.audio + "' (" + std::to_string(wave.size(0)) + " samples) is too short for one frame");
-  core::io::save_safetensors(args.outputs, {{"features", features}},
-                             {{"kind", args.kind},
-                              {"audio", args.audio},
-                              {"sample_rate", std::to_string(args.sample_rate)}});
+    throw InputError("'" + args.audio + "' (" + std::to_string(wave.size(0)) +
+                     " samples) is too short for one frame");
+  core::io::save_safetensors(
+      args.outputs, {{"features", features}},
+      {{"kind", args.kind}, {"audio", args.audio}, {"sample_rate", std::to_string(args.sample_rate)}});
   std::cout << "features (" << args.kind << "): " << args.audio << " -> [" << features.size(0) << ","
             << features.size(1) << "] in " << args.outputs << "\n";
   return 0;
@@ -87,10 +88,12 @@ Registration reg("features", "log-mel / Kaldi fbank / MFCC features of an audio 
       ->required();
   sub.add_option("--sample-rate", a->sample_rate, "resample to this rate first (default 16000)")
       ->check(CLI::Range(int64_t{1000}, int64_t{384000}));
-  sub.add_option("--bins", a->bins, "mel bins (default 80; mfcc 23)")->check(CLI::Range(int64_t{0}, int64_t{1024}));
+  sub.add_option("--bins", a->bins, "mel bins (default 80; mfcc 23)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1024}));
   sub.add_option("--num-ceps", a->num_ceps, "mfcc: cepstra kept (default 13)")
       ->check(CLI::Range(int64_t{1}, int64_t{1024}));
-  sub.add_option("--n-fft", a->n_fft, "logmel: FFT size (default 400)")->check(CLI::Range(int64_t{2}, int64_t{65536}));
+  sub.add_option("--n-fft", a->n_fft, "logmel: FFT size (default 400)")
+      ->check(CLI::Range(int64_t{2}, int64_t{65536}));
   sub.add_option("--hop-length", a->hop_length, "logmel: hop in samples (default 160)")
       ->check(CLI::Range(int64_t{1}, int64_t{65536}));
   sub.add_option("--frame-length", a->frame_length_ms, "fbank/mfcc: frame length in ms (default 25)");

@@ -29,13 +29,15 @@ std::string shape_str(at::IntArrayRef s) {
 std::pair<at::Tensor, at::Tensor> read_inputs(const TensorMap& in) {
   for (const auto& [name, t] : in)
     if (name != "input_values" && name != "attention_mask")
-      throw InputError("unknown input '" + name + "' (hubert takes input_values and optionally attention_mask)");
+      throw InputError("unknown input '" + name +
+                       "' (hubert takes input_values and optionally attention_mask)");
   if (!in.count("input_values")) throw InputError("missing input 'input_values' ([B,N] float waveform)");
   const at::Tensor& x = in.at("input_values");
   if (!x.is_floating_point())
     throw InputError("input 'input_values' has dtype " + core::io::safetensors_dtype(x.scalar_type()) +
                      ", expected a float dtype");
-  if (x.dim() != 2) throw InputError("input 'input_values' has shape " + shape_str(x.sizes()) + ", expected [B,N]");
+  if (x.dim() != 2)
+    throw InputError("input 'input_values' has shape " + shape_str(x.sizes()) + ", expected [B,N]");
   at::Tensor mask;
   if (in.count("attention_mask")) {
     const at::Tensor& m = in.at("attention_mask");
@@ -46,7 +48,8 @@ std::pair<at::Tensor, at::Tensor> read_inputs(const TensorMap& in) {
     if (m.sizes() != x.sizes())
       throw InputError("input 'attention_mask' has shape " + shape_str(m.sizes()) + ", expected " +
                        shape_str(x.sizes()));
-    if (!((m == 0) | (m == 1)).all().item<bool>()) throw InputError("input 'attention_mask' must hold only 0 and 1");
+    if (!((m == 0) | (m == 1)).all().item<bool>())
+      throw InputError("input 'attention_mask' must hold only 0 and 1");
     mask = m.to(at::kLong);
   }
   return {x.to(at::kFloat), mask};
@@ -70,7 +73,8 @@ TensorMap run_hubert(const std::string& dir, const TensorMap& inputs) {
 
 ForwardFamilyRegistration reg({"hubert",
                                [](const std::string&, const nlohmann::json& config) {
-                                 return config.is_object() && config.value("model_type", std::string()) == "hubert";
+                                 return config.is_object() &&
+                                        config.value("model_type", std::string()) == "hubert";
                                },
                                run_hubert});
 

@@ -30,7 +30,8 @@ class HubertCli : public ::testing::Test {
   int forward(const io::TensorMap& inputs, const std::string& out) {
     io::save_safetensors(path("in.safetensors"), inputs);
     const std::string cmd = kBinary + " --threads 1 forward --backbone " + kDir + "/hf --inputs " +
-                            path("in.safetensors") + " --outputs " + out + " > /dev/null 2> " + path("err.txt");
+                            path("in.safetensors") + " --outputs " + out + " > /dev/null 2> " +
+                            path("err.txt");
     const int status = std::system(cmd.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
@@ -63,15 +64,18 @@ TEST_F(HubertCli, ForwardWritesHfOutputs) {
 
 TEST_F(HubertCli, ForwardWithAttentionMask) {
   const io::TensorMap fx = io::load_safetensors(kDir + "/io.safetensors");
-  const at::Tensor mask = (at::arange(4000).unsqueeze(0) < fx.at("masked.input_lengths").unsqueeze(1)).to(at::kLong);
-  ASSERT_EQ(forward({{"input_values", fx.at("masked.input_values")}, {"attention_mask", mask}}, path("m.safetensors")),
+  const at::Tensor mask =
+      (at::arange(4000).unsqueeze(0) < fx.at("masked.input_lengths").unsqueeze(1)).to(at::kLong);
+  ASSERT_EQ(forward({{"input_values", fx.at("masked.input_values")}, {"attention_mask", mask}},
+                    path("m.safetensors")),
             0)
       << err();
   const io::TensorMap out = io::load_safetensors(path("m.safetensors"));
   ASSERT_TRUE(out.at("frame_mask").equal(fx.at("masked.frame_mask")));
   const at::Tensor valid = fx.at("masked.frame_mask").to(at::kBool);
-  EXPECT_LE(max_abs(out.at("last_hidden_state").index({valid}), fx.at("masked.last_hidden_state").index({valid})),
-            1e-4);
+  EXPECT_LE(
+      max_abs(out.at("last_hidden_state").index({valid}), fx.at("masked.last_hidden_state").index({valid})),
+      1e-4);
 }
 
 TEST_F(HubertCli, BadInputsExitTwoAndWriteNothing) {
@@ -79,7 +83,8 @@ TEST_F(HubertCli, BadInputsExitTwoAndWriteNothing) {
   EXPECT_EQ(forward({{"input_ids", at::ones({1, 5}, at::kLong)}}, path("a.safetensors")), 2);
   EXPECT_NE(err().find("input_ids"), std::string::npos) << err();
   EXPECT_EQ(forward({{"input_values", x.to(at::kLong)}}, path("b.safetensors")), 2);
-  EXPECT_EQ(forward({{"input_values", x}, {"attention_mask", at::ones({1, 3999}, at::kLong)}}, path("c.safetensors")),
+  EXPECT_EQ(forward({{"input_values", x}, {"attention_mask", at::ones({1, 3999}, at::kLong)}},
+                    path("c.safetensors")),
             2);
   EXPECT_NE(err().find("attention_mask"), std::string::npos) << err();
   EXPECT_EQ(forward({{"input_values", at::randn({1, 20})}}, path("d.safetensors")), 2);

@@ -57,8 +57,8 @@ TEST(HubertModel, SlotsAreCalledInOrder) {
   TestInjector inj;
   torch::NoGradGuard no_grad;
   model->forward(waveform(), {}, {}, &inj);
-  EXPECT_EQ(inj.calls,
-            (std::vector<std::string>{"audio", "audio.layer.0", "audio.kv.0", "audio.layer.1", "audio.kv.1"}));
+  EXPECT_EQ(inj.calls, (std::vector<std::string>{"audio", "audio.layer.0", "audio.kv.0", "audio.layer.1",
+                                                 "audio.kv.1"}));
 }
 
 TEST(HubertModel, MaskedPromptsChangeNothingAndRealPromptsDo) {
@@ -66,8 +66,8 @@ TEST(HubertModel, MaskedPromptsChangeNothingAndRealPromptsDo) {
   torch::NoGradGuard no_grad;
   const at::Tensor x = waveform();
   const at::Tensor plain = model->forward(x).last_hidden_state;
-  // Prefix prompts at "audio" with mask 0 are zeroed before the pos-conv (like its own zero padding) and masked as
-  // keys, so the real frames come out unchanged.
+  // Prefix prompts at "audio" with mask 0 are zeroed before the pos-conv (like its own zero padding) and
+  // masked as keys, so the real frames come out unchanged.
   TestInjector masked;
   masked.audio_prompts = at::randn({2, 5, 32});
   masked.audio_mask = at::zeros({2, 5}, at::kLong);
@@ -134,7 +134,8 @@ TEST(HubertModel, StableLayerNormVariant) {
   const at::Tensor x = at::randn({1, 800});
   const hb::Output out = model->forward(x, {}, opts);
   ASSERT_EQ(out.hidden_states.size(), 3u);
-  EXPECT_LT(out.hidden_states[2].mean(-1).abs().max().item<double>(), 1e-5);  // final LN applied after the layers
+  EXPECT_LT(out.hidden_states[2].mean(-1).abs().max().item<double>(),
+            1e-5);  // final LN applied after the layers
   EXPECT_GT(out.hidden_states[0].mean(-1).abs().max().item<double>(), 1e-2);  // and not before them
   EXPECT_GT(out.hidden_states[1].mean(-1).abs().max().item<double>(), 1e-2);
   for (int layer = 0; layer <= 2; ++layer)
@@ -157,18 +158,22 @@ TEST(HubertConfig, PresetsAndValidation) {
   EXPECT_THROW(hb::from_hf_json({{"model_type", "gpt2"}}), softprompt::InputError);
   EXPECT_THROW(hb::from_hf_json({{"model_type", "hubert"}, {"conv_dim", "512"}}), softprompt::InputError);
   EXPECT_THROW(hb::from_hf_json({{"model_type", "hubert"}, {"conv_stride", {5, 2}}}), softprompt::InputError);
-  EXPECT_THROW(hb::from_hf_json({{"model_type", "hubert"}, {"feat_extract_norm", "batch"}}), softprompt::InputError);
-  EXPECT_THROW(hb::from_hf_json({{"model_type", "hubert"}, {"conv_pos_batch_norm", true}}), softprompt::InputError);
+  EXPECT_THROW(hb::from_hf_json({{"model_type", "hubert"}, {"feat_extract_norm", "batch"}}),
+               softprompt::InputError);
+  EXPECT_THROW(hb::from_hf_json({{"model_type", "hubert"}, {"conv_pos_batch_norm", true}}),
+               softprompt::InputError);
   EXPECT_EQ(hb::from_hf_json({{"model_type", "hubert"}}).name, "hubert-base");
 }
 
 TEST(HubertLoader, KeyTables) {
-  EXPECT_EQ(*hb::map_hf_key("hubert.encoder.layers.0.attention.q_proj.weight"), "encoder.layers.0.attention.q_proj.weight");
+  EXPECT_EQ(*hb::map_hf_key("hubert.encoder.layers.0.attention.q_proj.weight"),
+            "encoder.layers.0.attention.q_proj.weight");
   EXPECT_FALSE(hb::map_hf_key("lm_head.weight"));
   EXPECT_FALSE(hb::map_hf_key("masked_spec_embed"));
   EXPECT_EQ(*hb::map_hf_key("encoder.pos_conv_embed.conv.parametrizations.weight.original1"),
             "encoder.pos_conv_embed.conv.weight_v");
-  EXPECT_EQ(*hb::map_torchaudio_key("encoder.feature_projection.projection.bias"), "feature_projection.projection.bias");
+  EXPECT_EQ(*hb::map_torchaudio_key("encoder.feature_projection.projection.bias"),
+            "feature_projection.projection.bias");
   EXPECT_EQ(*hb::map_torchaudio_key("encoder.transformer.pos_conv_embed.conv.weight_g"),
             "encoder.pos_conv_embed.conv.weight_g");
 }
@@ -202,7 +207,7 @@ TEST(HubertModel, BadInputs) {
   torch::NoGradGuard no_grad;
   EXPECT_THROW(model->forward(at::randn({2, 20})), softprompt::InputError);  // 20 -> 3 -> 1 -> 0 frames
   EXPECT_THROW(model->forward(at::ones({2, 4000}, at::kLong)), softprompt::InputError);  // not a waveform
-  EXPECT_THROW(model->forward(at::randn({4000})), softprompt::InputError);            // no batch dim
+  EXPECT_THROW(model->forward(at::randn({4000})), softprompt::InputError);               // no batch dim
   EXPECT_THROW(model->forward(at::randn({2, 4000}), at::ones({2, 3999}, at::kLong)), softprompt::InputError);
   EXPECT_THROW(model->embed(at::ones({1, 5}, at::kLong)), softprompt::InputError);
   softprompt::models::ForwardOptions opts;

@@ -27,7 +27,8 @@ double check_close(const at::Tensor& a, const at::Tensor& b, const std::string& 
   EXPECT_EQ(a.sizes(), b.sizes()) << what;
   const at::Tensor diff = (a.to(at::kDouble) - b.to(at::kDouble)).abs();
   const double err = diff.max().item<double>();
-  EXPECT_TRUE((diff <= 1e-4 + 1e-4 * b.to(at::kDouble).abs()).all().item<bool>()) << what << " max abs " << err;
+  EXPECT_TRUE((diff <= 1e-4 + 1e-4 * b.to(at::kDouble).abs()).all().item<bool>())
+      << what << " max abs " << err;
   std::cout << "[parity] " << what << " max abs error " << err << "\n";
   return err;
 }

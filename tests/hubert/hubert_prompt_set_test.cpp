@@ -1,5 +1,5 @@
-// HuBERT with the core PromptSet: input prompts at "audio", deep prompts at "audio.layer.i", key/value prompts
-// at "audio.kv.i", on a padded batch; prompts train while the backbone stays frozen.
+// HuBERT with the core PromptSet: input prompts at "audio", deep prompts at "audio.layer.i", key/value
+// prompts at "audio.kv.i", on a padded batch; prompts train while the backbone stays frozen.
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -29,7 +29,8 @@ TEST(HubertPromptSet, InputDeepAndKeyValuePromptsOnAPaddedBatch) {
   hb::Model model = hb::load_pretrained(kDir + "/hf");
   const auto io = core::io::load_safetensors(kDir + "/io.safetensors");
   const at::Tensor x = io.at("masked.input_values");
-  const at::Tensor mask = (at::arange(4000).unsqueeze(0) < io.at("masked.input_lengths").unsqueeze(1)).to(at::kLong);
+  const at::Tensor mask =
+      (at::arange(4000).unsqueeze(0) < io.at("masked.input_lengths").unsqueeze(1)).to(at::kLong);
   auto input = soft(4, 32, 1), deep = soft(4, 32, 2), key = soft(3, 32, 3), value = soft(3, 32, 4);
   core::PromptSet set;
   set->add_insert_slot("audio", input.ptr(), core::InsertAt{});

@@ -28,7 +28,8 @@ class AudioIo : public ::testing::Test {
 };
 
 // Writes interleaved float frames with libsndfile directly (independent of save_audio).
-void write_with_sndfile(const std::string& path, int format, int rate, int channels, const std::vector<float>& data) {
+void write_with_sndfile(const std::string& path, int format, int rate, int channels,
+                        const std::vector<float>& data) {
   SF_INFO info{};
   info.samplerate = rate;
   info.channels = channels;
@@ -142,7 +143,10 @@ TEST_F(AudioIo, BadFilesGiveClearErrors) {
     EXPECT_NE(std::string(e.what()).find("missing.wav"), std::string::npos);
   }
   { std::ofstream(path("empty.wav")); }
-  { std::ofstream(path("junk.wav")) << "RIFF....WAVEthis is not audio at all, just text pretending to be a header"; }
+  {
+    std::ofstream(path("junk.wav"))
+        << "RIFF....WAVEthis is not audio at all, just text pretending to be a header";
+  }
   {
     // A valid WAV header cut off inside the data chunk, then garbage.
     write_with_sndfile(path("full.wav"), SF_FORMAT_WAV | SF_FORMAT_PCM_16, 16000, 1, sine(440, 16000, 1000));

@@ -42,7 +42,8 @@ class FeaturesCli : public ::testing::Test {
   }
   at::Tensor features(const std::string& kind, const std::string& extra = "") {
     const std::string out = path(kind + ".safetensors");
-    EXPECT_EQ(run("--kind " + kind + " --audio " + path("signal.wav") + " --outputs " + out + extra), 0) << err();
+    EXPECT_EQ(run("--kind " + kind + " --audio " + path("signal.wav") + " --outputs " + out + extra), 0)
+        << err();
     return io::load_safetensors(out).at("features");
   }
   fs::path dir_;
@@ -66,7 +67,8 @@ TEST_F(FeaturesCli, EveryKindMatchesTheFixture) {
 }
 
 TEST_F(FeaturesCli, BadArgumentsAndFilesExitTwo) {
-  EXPECT_EQ(run("--kind spectrogram --audio " + path("signal.wav") + " --outputs " + path("x.safetensors")), 2);
+  EXPECT_EQ(run("--kind spectrogram --audio " + path("signal.wav") + " --outputs " + path("x.safetensors")),
+            2);
   EXPECT_NE(err().find("spectrogram"), std::string::npos) << err();
   { std::ofstream(path("bad.wav")) << "not audio"; }
   EXPECT_EQ(run("--kind mfcc --audio " + path("bad.wav") + " --outputs " + path("y.safetensors")), 2);

@@ -16,8 +16,8 @@ namespace sp = softprompt::modalities::speech;
 namespace {
 
 const softprompt::core::io::TensorMap& fixture() {
-  static const auto map =
-      softprompt::core::io::load_safetensors(std::string(SOFTPROMPT_TEST_FIXTURES) + "/audio/features.safetensors");
+  static const auto map = softprompt::core::io::load_safetensors(std::string(SOFTPROMPT_TEST_FIXTURES) +
+                                                                 "/audio/features.safetensors");
   return map;
 }
 
@@ -47,10 +47,12 @@ TEST(MelScale, FilterbankMatchesTorchaudio) {
 
 TEST(MelScale, HzMelRoundTripAndSlaney) {
   for (auto s : {sp::MelScale::kHtk, sp::MelScale::kSlaney})
-    for (double hz : {0.0, 440.0, 999.0, 1000.0, 7999.0}) EXPECT_NEAR(sp::mel_to_hz(sp::hz_to_mel(hz, s), s), hz, 1e-6);
+    for (double hz : {0.0, 440.0, 999.0, 1000.0, 7999.0})
+      EXPECT_NEAR(sp::mel_to_hz(sp::hz_to_mel(hz, s), s), hz, 1e-6);
   EXPECT_NEAR(sp::hz_to_mel(1000.0, sp::MelScale::kSlaney), 15.0, 1e-12);
   // Slaney-normalised triangles have area-like weights 2 / (f_right - f_left), so their peaks differ from 1.
-  const at::Tensor fb = sp::melscale_fbanks(201, 0.0, 8000.0, 40, 16000, sp::MelNorm::kSlaney, sp::MelScale::kSlaney);
+  const at::Tensor fb =
+      sp::melscale_fbanks(201, 0.0, 8000.0, 40, 16000, sp::MelNorm::kSlaney, sp::MelScale::kSlaney);
   EXPECT_LT(fb.max().item<double>(), 0.1);
   EXPECT_THROW(sp::melscale_fbanks(201, 8000.0, 100.0, 40, 16000), softprompt::InputError);
   EXPECT_THROW(sp::parse_mel_scale("bark"), softprompt::InputError);
@@ -97,7 +99,8 @@ TEST(LogMel, OptionsAndBadInput) {
   sp::MelSpectrogramOptions bad = fixture_mel();
   bad.win_length = 800;
   EXPECT_THROW(sp::MelSpectrogram{bad}, softprompt::InputError);
-  EXPECT_THROW(sp::log_mel_spectrogram(at::randn({100}), fixture_mel()), softprompt::InputError);  // < n_fft/2
+  EXPECT_THROW(sp::log_mel_spectrogram(at::randn({100}), fixture_mel()),
+               softprompt::InputError);  // < n_fft/2
   EXPECT_THROW(sp::log_mel_spectrogram(at::randn({2, 2, 100}), fixture_mel()), c10::Error);
 }
 

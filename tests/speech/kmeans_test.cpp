@@ -29,7 +29,8 @@ std::pair<at::Tensor, at::Tensor> blobs(int64_t per_blob, uint64_t seed) {
 // True when labels and truth define the same partition (up to renaming).
 bool same_partition(const at::Tensor& labels, const at::Tensor& truth) {
   std::set<std::pair<int64_t, int64_t>> pairs;
-  for (int64_t i = 0; i < labels.size(0); ++i) pairs.insert({labels[i].item<int64_t>(), truth[i].item<int64_t>()});
+  for (int64_t i = 0; i < labels.size(0); ++i)
+    pairs.insert({labels[i].item<int64_t>(), truth[i].item<int64_t>()});
   std::set<int64_t> a, b;
   for (auto [l, t] : pairs) {
     a.insert(l);
