@@ -5,7 +5,7 @@
 //    (HubertForCTC / ForSequenceClassification) with the "hubert." prefix, whose heads are dropped;
 //  * torchaudio: Wav2Vec2Model's state dict (torchaudio.models.wav2vec2.utils.import_huggingface_model),
 //    which moves the projection to encoder.feature_projection.* and the layers to encoder.transformer.*.
-// Weight norm may be stored as weight_g / weight_v or as PyTorch >= 2.1's parametrizations.weight.original{0,1}.
+// Weight norm may be stored as weight_g / weight_v or (PyTorch >= 2.1) parametrizations.weight.original{0,1}.
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 
