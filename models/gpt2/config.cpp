@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "core/errors.h"
+#include "models/weights/hf_config.h"
 
 namespace softprompt::models::gpt2 {
 namespace {
@@ -17,22 +18,6 @@ Config sized(const std::string& name, int64_t n_embd, int64_t n_layer, int64_t n
   c.n_layer = n_layer;
   c.n_head = n_head;
   return c;
-}
-
-// Reads an optional field of type T; a present field of the wrong type is an error naming it.
-template <typename T>
-void read_field(const nlohmann::json& json, const char* key, T& out, const std::string& source) {
-  auto it = json.find(key);
-  if (it == json.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const nlohmann::json::exception&) {
-    throw InputError(source + ": field '" + key + "' has the wrong type: " + it->dump());
-  }
-  if constexpr (std::is_same_v<T, int64_t>) {
-    if (!it->is_number_integer())
-      throw InputError(source + ": field '" + key + "' must be an integer: " + it->dump());
-  }
 }
 
 void require_positive(int64_t value, const char* field) {
@@ -74,26 +59,23 @@ Config preset(const std::string& name) {
 }
 
 Config from_hf_json(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw InputError(source + ": expected a JSON object");
-  const std::string model_type = json.value("model_type", std::string());
-  if (model_type != "gpt2")
-    throw InputError(source + ": model_type is '" + model_type + "', expected 'gpt2'");
+  weights::check_model_type(json, "gpt2", source);
   Config c;
-  read_field(json, "vocab_size", c.vocab_size, source);
-  read_field(json, "n_positions", c.n_positions, source);
-  read_field(json, "n_embd", c.n_embd, source);
-  read_field(json, "n_layer", c.n_layer, source);
-  read_field(json, "n_head", c.n_head, source);
-  read_field(json, "n_inner", c.n_inner, source);
-  read_field(json, "activation_function", c.activation, source);
-  read_field(json, "layer_norm_epsilon", c.layer_norm_epsilon, source);
-  read_field(json, "scale_attn_weights", c.scale_attn_weights, source);
-  read_field(json, "scale_attn_by_inverse_layer_idx", c.scale_attn_by_inverse_layer_idx, source);
-  read_field(json, "tie_word_embeddings", c.tie_word_embeddings, source);
-  read_field(json, "bos_token_id", c.bos_token_id, source);
-  read_field(json, "eos_token_id", c.eos_token_id, source);
+  weights::read_hf_field(json, "vocab_size", c.vocab_size, source);
+  weights::read_hf_field(json, "n_positions", c.n_positions, source);
+  weights::read_hf_field(json, "n_embd", c.n_embd, source);
+  weights::read_hf_field(json, "n_layer", c.n_layer, source);
+  weights::read_hf_field(json, "n_head", c.n_head, source);
+  weights::read_hf_field(json, "n_inner", c.n_inner, source);
+  weights::read_hf_field(json, "activation_function", c.activation, source);
+  weights::read_hf_field(json, "layer_norm_epsilon", c.layer_norm_epsilon, source);
+  weights::read_hf_field(json, "scale_attn_weights", c.scale_attn_weights, source);
+  weights::read_hf_field(json, "scale_attn_by_inverse_layer_idx", c.scale_attn_by_inverse_layer_idx, source);
+  weights::read_hf_field(json, "tie_word_embeddings", c.tie_word_embeddings, source);
+  weights::read_hf_field(json, "bos_token_id", c.bos_token_id, source);
+  weights::read_hf_field(json, "eos_token_id", c.eos_token_id, source);
   bool cross_attention = false;
-  read_field(json, "add_cross_attention", cross_attention, source);
+  weights::read_hf_field(json, "add_cross_attention", cross_attention, source);
   if (cross_attention) throw InputError(source + ": add_cross_attention=true is not supported");
   // reorder_and_upcast_attn only changes rounding: this port always takes the softmax in float32.
   for (const Config& p : {gpt2_small(), gpt2_medium(), gpt2_large(), gpt2_xl()})

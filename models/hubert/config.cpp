@@ -6,27 +6,10 @@
 #include <type_traits>
 
 #include "core/errors.h"
+#include "models/weights/hf_config.h"
 
 namespace softprompt::models::hubert {
 namespace {
-
-template <typename T>
-void read_field(const nlohmann::json& json, const char* key, T& out, const std::string& source) {
-  auto it = json.find(key);
-  if (it == json.end() || it->is_null()) return;
-  bool ok = true;
-  if constexpr (std::is_same_v<T, int64_t>) ok = it->is_number_integer();
-  if constexpr (std::is_same_v<T, double>) ok = it->is_number();
-  if constexpr (std::is_same_v<T, bool>) ok = it->is_boolean();
-  if constexpr (std::is_same_v<T, std::string>) ok = it->is_string();
-  if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
-    ok = it->is_array();
-    if (ok)
-      for (const auto& v : *it) ok = ok && v.is_number_integer();
-  }
-  if (!ok) throw InputError(source + ": field '" + key + "' has the wrong type: " + it->dump());
-  out = it->get<T>();
-}
 
 void require_positive(int64_t value, const std::string& field) {
   if (value <= 0)
@@ -111,34 +94,31 @@ Config preset(const std::string& name) {
 }
 
 Config from_hf_json(const nlohmann::json& json, const std::string& source) {
-  if (!json.is_object()) throw InputError(source + ": expected a JSON object");
-  const std::string model_type = json.value("model_type", std::string());
-  if (model_type != "hubert")
-    throw InputError(source + ": model_type is '" + model_type + "', expected 'hubert'");
+  weights::check_model_type(json, "hubert", source);
   Config c;
-  read_field(json, "hidden_size", c.hidden_size, source);
-  read_field(json, "num_hidden_layers", c.num_hidden_layers, source);
-  read_field(json, "num_attention_heads", c.num_attention_heads, source);
-  read_field(json, "intermediate_size", c.intermediate_size, source);
-  read_field(json, "hidden_act", c.hidden_act, source);
-  read_field(json, "layer_norm_eps", c.layer_norm_eps, source);
-  read_field(json, "conv_dim", c.conv_dim, source);
-  read_field(json, "conv_stride", c.conv_stride, source);
-  read_field(json, "conv_kernel", c.conv_kernel, source);
-  read_field(json, "conv_bias", c.conv_bias, source);
-  read_field(json, "feat_extract_norm", c.feat_extract_norm, source);
-  read_field(json, "feat_extract_activation", c.feat_extract_activation, source);
-  read_field(json, "feat_proj_layer_norm", c.feat_proj_layer_norm, source);
-  read_field(json, "num_conv_pos_embeddings", c.num_conv_pos_embeddings, source);
-  read_field(json, "num_conv_pos_embedding_groups", c.num_conv_pos_embedding_groups, source);
-  read_field(json, "do_stable_layer_norm", c.do_stable_layer_norm, source);
+  weights::read_hf_field(json, "hidden_size", c.hidden_size, source);
+  weights::read_hf_field(json, "num_hidden_layers", c.num_hidden_layers, source);
+  weights::read_hf_field(json, "num_attention_heads", c.num_attention_heads, source);
+  weights::read_hf_field(json, "intermediate_size", c.intermediate_size, source);
+  weights::read_hf_field(json, "hidden_act", c.hidden_act, source);
+  weights::read_hf_field(json, "layer_norm_eps", c.layer_norm_eps, source);
+  weights::read_hf_field(json, "conv_dim", c.conv_dim, source);
+  weights::read_hf_field(json, "conv_stride", c.conv_stride, source);
+  weights::read_hf_field(json, "conv_kernel", c.conv_kernel, source);
+  weights::read_hf_field(json, "conv_bias", c.conv_bias, source);
+  weights::read_hf_field(json, "feat_extract_norm", c.feat_extract_norm, source);
+  weights::read_hf_field(json, "feat_extract_activation", c.feat_extract_activation, source);
+  weights::read_hf_field(json, "feat_proj_layer_norm", c.feat_proj_layer_norm, source);
+  weights::read_hf_field(json, "num_conv_pos_embeddings", c.num_conv_pos_embeddings, source);
+  weights::read_hf_field(json, "num_conv_pos_embedding_groups", c.num_conv_pos_embedding_groups, source);
+  weights::read_hf_field(json, "do_stable_layer_norm", c.do_stable_layer_norm, source);
   int64_t num_feat_extract_layers = static_cast<int64_t>(c.conv_dim.size());
-  read_field(json, "num_feat_extract_layers", num_feat_extract_layers, source);
+  weights::read_hf_field(json, "num_feat_extract_layers", num_feat_extract_layers, source);
   if (num_feat_extract_layers != static_cast<int64_t>(c.conv_dim.size()))
     throw InputError(source + ": num_feat_extract_layers " + std::to_string(num_feat_extract_layers) +
                      " disagrees with conv_dim's " + std::to_string(c.conv_dim.size()) + " entries");
   bool conv_pos_batch_norm = false;
-  read_field(json, "conv_pos_batch_norm", conv_pos_batch_norm, source);
+  weights::read_hf_field(json, "conv_pos_batch_norm", conv_pos_batch_norm, source);
   if (conv_pos_batch_norm) throw InputError(source + ": conv_pos_batch_norm=true is not supported");
   for (const Config& p : {hubert_base(), hubert_large(), hubert_xlarge()})
     if (p.hidden_size == c.hidden_size && p.num_hidden_layers == c.num_hidden_layers &&
