@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configures (once) and builds the project into ${BUILD_DIR:-build}. Extra arguments are build targets.
-# Builds are serialized with a lock so that parallel invocations do not exhaust the 2-core machine.
+# Builds are serialized with a lock so that parallel invocations do not exhaust the 2-core machine, and run at
+# ${BUILD_NICE:-10} niceness so that a timing run next to a build keeps its CPU share.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${BUILD_DIR:-$root/build}"
@@ -12,7 +13,7 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release ${CMAKE_ARGS:-} >/dev/null
 fi
 if (($#)); then
-  cmake --build "$build" -j "$jobs" --target "$@"
+  nice -n "${BUILD_NICE:-10}" cmake --build "$build" -j "$jobs" --target "$@"
 else
-  cmake --build "$build" -j "$jobs"
+  nice -n "${BUILD_NICE:-10}" cmake --build "$build" -j "$jobs"
 fi
