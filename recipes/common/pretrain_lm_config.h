@@ -11,9 +11,9 @@ struct Config {
   std::string data_dir;             // the fetch script's data folder (brown/, spam/, sentiment/)
   std::string output_dir;           // "" = <cache>/starter/text_lm
   bool force = false;
-  int64_t email_docs = 1500;
-  int64_t in_domain_repeat = 2;     // the sentiment TRAIN sentences, repeated (unlabeled)
-  int64_t vocab_size = 8000;
+  int64_t email_docs = 0;
+  int64_t in_domain_repeat = 15;    // the sentiment TRAIN sentences, repeated (unlabeled)
+  int64_t vocab_size = 4000;
   int64_t n_layer = 4, n_embd = 192, n_head = 4, context = 64;
   core::trainer::TrainerOptions train;
 };
