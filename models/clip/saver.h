@@ -1,6 +1,7 @@
 #pragma once
 // Writes a CLIP in the Hugging Face layout (config.json + model.safetensors under CLIPModel's key names), so
-// load_clip and HF's CLIPModel.from_pretrained both read it. Used by the starter CLIP (recipes/pretrain_clip).
+// load_clip and HF's CLIPModel.from_pretrained both read it. Used by the starter CLIP
+// (recipes/pretrain_clip).
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>

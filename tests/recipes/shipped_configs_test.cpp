@@ -6,6 +6,7 @@
 
 #include "core/config/shipped_config.h"
 #include "core/trainer/trainer_options.h"
+#include "recipes/common/pretrain_clip_config.h"
 #include "recipes/common/pretrain_lm_config.h"
 #include "recipes/common/sentiment_config.h"
 
@@ -28,6 +29,9 @@ TEST(ShippedConfigs, EveryConfigParses) {
         EXPECT_EQ(c.labels.size(), c.label_words.size());
       } else if (name == "pretrain_lm") {
         const auto c = core::config::check_shipped_config(recipes::pretrain_lm::schema(), path, root.string(), "pretrain_lm");
+        EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
+      } else if (name == "pretrain_clip") {
+        const auto c = core::config::check_shipped_config(recipes::pretrain_clip::schema(), path, root.string(), name);
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
       } else {
         ADD_FAILURE() << "no schema registered in this test for recipes/configs/" << name;
