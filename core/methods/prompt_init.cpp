@@ -88,4 +88,13 @@ at::Tensor init_from_labels(const at::Tensor& embedding, const std::vector<std::
   return out;
 }
 
+void init_linear_default(at::Tensor& weight, at::Tensor& bias, uint64_t seed) {
+  TORCH_CHECK(weight.dim() == 2, "init_linear_default: weight must be [out,in], got ", weight.sizes());
+  at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  torch::NoGradGuard no_grad;
+  const double bound = 1.0 / std::sqrt(static_cast<double>(weight.size(1)));
+  weight.uniform_(-bound, bound, gen);
+  if (bias.defined()) bias.uniform_(-bound, bound, gen);
+}
+
 }  // namespace softprompt::core::methods

@@ -29,4 +29,9 @@ at::Tensor init_from_tokens(const at::Tensor& embedding, const std::vector<int64
 at::Tensor init_from_labels(const at::Tensor& embedding, const std::vector<std::vector<int64_t>>& label_ids,
                             int64_t num_tokens, int64_t top_n, uint64_t seed);
 
+// PyTorch's default nn.Linear init (kaiming_uniform with a = sqrt(5), i.e. U(-1/sqrt(in), 1/sqrt(in)), and
+// the same bound for the bias) drawn from a CPU generator seeded with `seed`, in place: weight [out,in],
+// bias [out] or undefined. The small networks of prompt methods (CoCoOp's meta-net, MaPLe's coupling) use it.
+void init_linear_default(at::Tensor& weight, at::Tensor& bias, uint64_t seed);
+
 }  // namespace softprompt::core::methods
