@@ -6,6 +6,7 @@
 
 #include "core/config/shipped_config.h"
 #include "core/trainer/trainer_options.h"
+#include "recipes/common/image_classification_config.h"
 #include "recipes/common/pretrain_clip_config.h"
 #include "recipes/common/pretrain_lm_config.h"
 #include "recipes/common/sentiment_config.h"
@@ -33,6 +34,9 @@ TEST(ShippedConfigs, EveryConfigParses) {
       } else if (name == "pretrain_clip") {
         const auto c = core::config::check_shipped_config(recipes::pretrain_clip::schema(), path, root.string(), name);
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
+      } else if (name == "image_classification") {
+        core::config::check_shipped_config(recipes::image_classification::schema(), path, root.string(), name);
+        EXPECT_NO_THROW(recipes::image_classification::read_config(path, {}));  // method, data set, shots
       } else {
         ADD_FAILURE() << "no schema registered in this test for recipes/configs/" << name;
         continue;
