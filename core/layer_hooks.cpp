@@ -28,7 +28,8 @@ namespace {
 
 bool name_matches(const std::string& name, const std::string& target) {
   if (name == target) return true;
-  return name.size() > target.size() && name.compare(name.size() - target.size(), target.size(), target) == 0 &&
+  return name.size() > target.size() &&
+         name.compare(name.size() - target.size(), target.size(), target) == 0 &&
          name[name.size() - target.size() - 1] == '.';
 }
 
@@ -62,7 +63,8 @@ std::vector<HookSite> find_hookable(torch::nn::Module& root, const std::vector<s
                      (list.empty() ? "none" : list) + ")");
   }
   for (const auto& site : all)
-    if (std::any_of(targets.begin(), targets.end(), [&](const auto& t) { return name_matches(site.name, t); }))
+    if (std::any_of(targets.begin(), targets.end(),
+                    [&](const auto& t) { return name_matches(site.name, t); }))
       out.push_back(site);
   return out;
 }

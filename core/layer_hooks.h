@@ -18,7 +18,8 @@ namespace softprompt::core {
 class LinearHook {
  public:
   virtual ~LinearHook() = default;
-  // x [...,in] the layer's input, y [...,out] the output so far (frozen layer, then earlier hooks) -> [...,out]
+  // x [...,in] the layer's input, y [...,out] the output so far (frozen layer, then earlier hooks) ->
+  // [...,out]
   virtual at::Tensor apply(const at::Tensor& x, const at::Tensor& y) = 0;
 };
 

@@ -13,7 +13,7 @@ config::Schema<AdapterOptions> schema() {
   const AdapterOptions d;
   config::Schema<AdapterOptions> s;
   s.add("reduction_factor", &AdapterOptions::reduction_factor, d.reduction_factor,
-           "bottleneck width = hidden size / reduction_factor")
+        "bottleneck width = hidden size / reduction_factor")
       .add("activation", &AdapterOptions::activation, d.activation, "relu | gelu | tanh")
       .add("targets", &AdapterOptions::targets, d.targets,
            "output projections to follow; empty = attn.c_proj + mlp.c_proj (houlsby), mlp.c_proj (pfeiffer)")
@@ -64,8 +64,9 @@ AdapterImpl::AdapterImpl(std::string name, AdapterOptions options, const MethodC
   sites_ = core::find_hookable(*ctx.backbone, options_.resolved_targets());
   for (size_t i = 0; i < sites_.size(); ++i) {
     const int64_t dim = sites_[i].layer->out_features();
-    auto layer = std::make_shared<AdapterLayerImpl>(dim, std::max<int64_t>(1, dim / options_.reduction_factor),
-                                                    options_.activation, options_.seed + static_cast<int64_t>(i));
+    auto layer =
+        std::make_shared<AdapterLayerImpl>(dim, std::max<int64_t>(1, dim / options_.reduction_factor),
+                                           options_.activation, options_.seed + static_cast<int64_t>(i));
     register_module(hook_module_name(sites_[i].name), layer);
     sites_[i].layer->add_hook(layer);
     names_.push_back(sites_[i].name);

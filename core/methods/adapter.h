@@ -9,10 +9,10 @@
 // and "mlp.c_proj", the defaults; other backbones name theirs in `targets` (CLIP: "self_attn.out_proj",
 // "mlp.fc2").
 #include <ATen/core/Tensor.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -28,13 +28,13 @@ enum class AdapterKind { kHoulsby, kPfeiffer };
 
 struct AdapterOptions {
   AdapterKind kind = AdapterKind::kHoulsby;  // set from the method's name
-  int64_t reduction_factor = 16;      // bottleneck width = out_features / reduction_factor (at least 1)
-  std::string activation = "relu";    // relu | gelu | tanh
+  int64_t reduction_factor = 16;    // bottleneck width = out_features / reduction_factor (at least 1)
+  std::string activation = "relu";  // relu | gelu | tanh
   // Output projections to follow; empty = the kind's GPT-2 defaults (Houlsby: attn.c_proj + mlp.c_proj,
   // Pfeiffer: mlp.c_proj).
   std::vector<std::string> targets;
   int64_t seed = 0;
-  void validate() const;              // InputError naming the bad value
+  void validate() const;  // InputError naming the bad value
   std::vector<std::string> resolved_targets() const;
 };
 

@@ -26,12 +26,15 @@ config::Schema<LoraOptions> schema() {
 
 void LoraOptions::validate() const {
   if (rank < 1) throw InputError("lora rank must be >= 1, got " + std::to_string(rank));
-  if (!std::isfinite(alpha) || alpha <= 0) throw InputError("lora alpha must be > 0, got " + std::to_string(alpha));
-  if (!(dropout >= 0 && dropout < 1)) throw InputError("lora dropout must be in [0,1), got " + std::to_string(dropout));
+  if (!std::isfinite(alpha) || alpha <= 0)
+    throw InputError("lora alpha must be > 0, got " + std::to_string(alpha));
+  if (!(dropout >= 0 && dropout < 1))
+    throw InputError("lora dropout must be in [0,1), got " + std::to_string(dropout));
   if (targets.empty()) throw InputError("lora targets must name at least one layer");
 }
 
-LoraLayerImpl::LoraLayerImpl(int64_t in, int64_t out, int64_t rank, double scale, double dropout, int64_t seed)
+LoraLayerImpl::LoraLayerImpl(int64_t in, int64_t out, int64_t rank, double scale, double dropout,
+                             int64_t seed)
     : scale_(scale), dropout_(dropout) {
   lora_A = register_parameter("lora_A", init_uniform(rank, in, 1.0 / std::sqrt(static_cast<double>(in)),
                                                      static_cast<uint64_t>(seed), at::kCPU));
@@ -49,16 +52,17 @@ at::Tensor LoraLayerImpl::apply(const at::Tensor& x, const at::Tensor& y) {
 
 at::Tensor LoraLayerImpl::delta() const { return torch::matmul(lora_A.t(), lora_B.t()) * scale_; }
 
-LoraImpl::LoraImpl(LoraOptions options, const MethodContext& ctx) : MethodImpl("lora"), options_(std::move(options)) {
+LoraImpl::LoraImpl(LoraOptions options, const MethodContext& ctx)
+    : MethodImpl("lora"), options_(std::move(options)) {
   options_.validate();
   if (!ctx.backbone) throw InputError("lora needs the backbone module (MethodContext::backbone)");
   sites_ = core::find_hookable(*ctx.backbone, options_.targets);
   const double scale = options_.alpha / static_cast<double>(options_.rank);
   for (size_t i = 0; i < sites_.size(); ++i) {
     auto& site = sites_[i];
-    auto layer = std::make_shared<LoraLayerImpl>(site.layer->in_features(), site.layer->out_features(),
-                                                 options_.rank, scale, options_.dropout,
-                                                 options_.seed + static_cast<int64_t>(i));
+    auto layer =
+        std::make_shared<LoraLayerImpl>(site.layer->in_features(), site.layer->out_features(), options_.rank,
+                                        scale, options_.dropout, options_.seed + static_cast<int64_t>(i));
     register_module(hook_module_name(site.name), layer);
     site.layer->add_hook(layer);
     names_.push_back(site.name);

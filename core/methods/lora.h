@@ -5,9 +5,9 @@
 // merged into the frozen weight (merge) and taken out again (unmerge); outputs agree to float rounding.
 // Parameters are named after the layer ("h_0_attn_c_attn.lora_A"), PEFT's A/B convention.
 #include <ATen/core/Tensor.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -20,12 +20,12 @@
 namespace softprompt::core::methods {
 
 struct LoraOptions {
-  int64_t rank = 8;                                // r
-  double alpha = 16;                               // the update is scaled by alpha / r
-  double dropout = 0;                              // on the update's input, training only
-  std::vector<std::string> targets = {"c_attn"};   // layer names or suffixes (core::find_hookable)
+  int64_t rank = 8;                               // r
+  double alpha = 16;                              // the update is scaled by alpha / r
+  double dropout = 0;                             // on the update's input, training only
+  std::vector<std::string> targets = {"c_attn"};  // layer names or suffixes (core::find_hookable)
   int64_t seed = 0;
-  void validate() const;                           // InputError naming the bad value
+  void validate() const;  // InputError naming the bad value
 };
 
 // The update of one layer; a LinearHook on it.

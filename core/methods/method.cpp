@@ -25,7 +25,9 @@ io::TensorMap MethodImpl::export_tensors() const {
   return out;
 }
 
-void MethodImpl::load_tensors(const io::TensorMap& tensors) { load_exact(tensors, trainable_parameters(), name_); }
+void MethodImpl::load_tensors(const io::TensorMap& tensors) {
+  load_exact(tensors, trainable_parameters(), name_);
+}
 
 void load_exact(const io::TensorMap& tensors, const io::TensorMap& target, const std::string& what) {
   for (const auto& [name, t] : tensors)
@@ -75,7 +77,8 @@ void check_slot_context(const MethodContext& ctx, const std::string& what) {
 }
 
 std::string attach_input(const MethodContext& ctx, std::shared_ptr<core::PromptSourceImpl> source) {
-  if (!ctx.prompts) throw InputError("an input prompt needs a PromptSet in its context (MethodContext::prompts)");
+  if (!ctx.prompts)
+    throw InputError("an input prompt needs a PromptSet in its context (MethodContext::prompts)");
   const std::string slot = core::input_slot(ctx.modality);
   if (ctx.input == InputPlacement::kTemplate)
     ctx.prompts.ptr()->add_template_slot(slot, std::move(source));

@@ -1,8 +1,9 @@
 #pragma once
 // The comparison methods behind one interface (issue 6): prompt tuning, prefix tuning / P-tuning v2,
 // P-tuning, LoRA, bottleneck adapters, multitask prompts. A method is built by name from the registry
-// (core/methods/method_registry.h) and installs itself into a frozen backbone: slot methods add prompt sources
-// to a PromptSet (core/prompt_set.h); layer methods hook the backbone's linear layers (core/layer_hooks.h).
+// (core/methods/method_registry.h) and installs itself into a frozen backbone: slot methods add prompt
+// sources to a PromptSet (core/prompt_set.h); layer methods hook the backbone's linear layers
+// (core/layer_hooks.h).
 //
 //   core::methods::MethodContext ctx;
 //   ctx.backbone = model.get();                      // the frozen torch::nn::Module (hookable layers)
@@ -18,8 +19,8 @@
 //   // later, a fresh backbone and context: the same name and options, then
 //   auto loaded = core::methods::make_method(name, method_options, ctx2);  loaded->load_tensors(tensors);
 #include <ATen/core/Tensor.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -45,8 +46,8 @@ struct MethodContext {
   int64_t hidden_size = 0;                // D at the slots
   int64_t num_layers = 0;                 // L: key/value slots 0..L-1
   InputPlacement input = InputPlacement::kTemplate;
-  core::InsertAt insert_at;               // kInsert: where the prompt goes
-  PromptInitInputs init_inputs;           // embedding matrix and token ids for the data-dependent inits
+  core::InsertAt insert_at;      // kInsert: where the prompt goes
+  PromptInitInputs init_inputs;  // embedding matrix and token ids for the data-dependent inits
 };
 
 // Base of every method: a module whose parameters are exactly the method's trainable tensors.

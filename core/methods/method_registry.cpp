@@ -15,12 +15,15 @@ namespace softprompt::core::methods {
 const std::vector<MethodEntry>& method_registry() {
   static const std::vector<MethodEntry> kMethods = {
       {"prompt_tuning", "a soft prompt at the input slot (Lester et al. 2021)", make_prompt_tuning},
-      {"prefix", "keys/values at every layer through an MLP, folded on save (Li & Liang 2021)", make_prefix_tuning},
+      {"prefix", "keys/values at every layer through an MLP, folded on save (Li & Liang 2021)",
+       make_prefix_tuning},
       {"p_tuning_v2", "keys/values at every layer, trained directly (Liu et al. 2022)", make_prefix_tuning},
-      {"p_tuning", "an input prompt from an LSTM/MLP encoder, folded on save (Liu et al. 2021)", make_p_tuning},
+      {"p_tuning", "an input prompt from an LSTM/MLP encoder, folded on save (Liu et al. 2021)",
+       make_p_tuning},
       {"lora", "low-rank updates of chosen linear layers, mergeable (Hu et al. 2022)", make_lora},
       {"adapter_houlsby", "bottleneck adapters after attention and MLP (Houlsby et al. 2019)", make_adapter},
-      {"adapter_pfeiffer", "one bottleneck adapter per block, after the MLP (Pfeiffer et al. 2021)", make_adapter},
+      {"adapter_pfeiffer", "one bottleneck adapter per block, after the MLP (Pfeiffer et al. 2021)",
+       make_adapter},
       {"multitask_prompt", "one input prompt shared by several tasks, then transferred (Vu et al. 2022)",
        make_prompt_tuning},
   };

@@ -12,8 +12,8 @@
 
 namespace softprompt::core::methods {
 
-using MethodFactory = std::function<Method(const std::string& name, const nlohmann::json& options,
-                                           const MethodContext& ctx)>;
+using MethodFactory =
+    std::function<Method(const std::string& name, const nlohmann::json& options, const MethodContext& ctx)>;
 
 struct MethodEntry {
   std::string name;

@@ -1,8 +1,8 @@
 #pragma once
 // Multitask prompt training (Vu et al. 2022, "SPoT"; Asai et al. 2022, "ATTEMPT"; Wang et al. 2023 "MPT",
-// simple form): one trainer::Task over several tasks whose prompts share tensors (PromptTuningImpl::share_with),
-// so every batch mixes the tasks and one shared prompt learns from all of them. The trained prompt is then
-// the initial value of a new task's prompt (prompt_tuning option init_from).
+// simple form): one trainer::Task over several tasks whose prompts share tensors
+// (PromptTuningImpl::share_with), so every batch mixes the tasks and one shared prompt learns from all of
+// them. The trained prompt is then the initial value of a new task's prompt (prompt_tuning option init_from).
 #include <memory>
 #include <string>
 #include <utility>

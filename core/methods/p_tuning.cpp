@@ -41,7 +41,8 @@ PTuningPromptImpl::PTuningPromptImpl(const PTuningOptions& options, int64_t dim)
   if (options.encoder == PTuningEncoder::kLstm) {
     lstm = register_module(
         "lstm", nn::LSTM(nn::LSTMOptions(dim, H).num_layers(2).bidirectional(true).batch_first(true)));
-    mlp = register_module("mlp", nn::Sequential(nn::Linear(2 * H, 2 * H), nn::ReLU(), nn::Linear(2 * H, dim)));
+    mlp =
+        register_module("mlp", nn::Sequential(nn::Linear(2 * H, 2 * H), nn::ReLU(), nn::Linear(2 * H, dim)));
   } else {
     mlp = register_module("mlp", nn::Sequential(nn::Linear(dim, H), nn::ReLU(), nn::Linear(H, H), nn::ReLU(),
                                                 nn::Linear(H, dim)));
@@ -97,7 +98,8 @@ nlohmann::json PTuningImpl::options_json() const { return schema().to_json(optio
 
 io::TensorMap PTuningImpl::export_tensors() const {
   torch::NoGradGuard no_grad;
-  return {{core::prompt_module_name(slot_) + ".prompt_embeddings", prompt_->encode().detach().to(at::kCPU).clone()}};
+  return {{core::prompt_module_name(slot_) + ".prompt_embeddings",
+           prompt_->encode().detach().to(at::kCPU).clone()}};
 }
 
 void PTuningImpl::load_tensors(const io::TensorMap& tensors) {

@@ -1,16 +1,16 @@
 #pragma once
-// P-tuning (Liu et al. 2021, "GPT Understands, Too"): the input prompt is not trained directly but produced by
-// a prompt encoder over P virtual-token embeddings, a bidirectional LSTM + MLP head (the paper) or an MLP
+// P-tuning (Liu et al. 2021, "GPT Understands, Too"): the input prompt is not trained directly but produced
+// by a prompt encoder over P virtual-token embeddings, a bidirectional LSTM + MLP head (the paper) or an MLP
 // (PEFT's alternative), as PEFT's PromptEncoder builds them. The encoder only eases training: its output does
 // not depend on the input, so the artifact stores the output [P,D] as "<slot>.prompt_embeddings" (PEFT's
 // P_TUNING tensor) and a loaded prompt is a plain one.
 #include <ATen/core/Tensor.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/modules/rnn.h>
 #include <torch/nn/pimpl.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -25,12 +25,12 @@ namespace softprompt::core::methods {
 enum class PTuningEncoder { kLstm, kMlp };
 
 struct PTuningOptions {
-  int64_t num_tokens = 20;                      // P
+  int64_t num_tokens = 20;  // P
   PTuningEncoder encoder = PTuningEncoder::kLstm;
-  int64_t encoder_hidden = 128;                 // H (PEFT's encoder_hidden_size)
-  double init_range = 0.5;                      // U(-r, r) init of the virtual-token embeddings
+  int64_t encoder_hidden = 128;  // H (PEFT's encoder_hidden_size)
+  double init_range = 0.5;       // U(-r, r) init of the virtual-token embeddings
   int64_t seed = 0;
-  void validate() const;                        // InputError naming the bad value
+  void validate() const;  // InputError naming the bad value
 };
 
 // The prompt source: encoder(virtual_tokens) while training, plain "prompt_embeddings" once folded.
@@ -48,7 +48,7 @@ class PTuningPromptImpl : public core::PromptSourceImpl {
   bool folded() const { return prompt_embeddings.defined(); }
 
   torch::nn::Embedding virtual_tokens{nullptr};  // "embedding", weight [P,D] (unfolded; PEFT's name)
-  torch::nn::LSTM lstm{nullptr}; // kLstm only
+  torch::nn::LSTM lstm{nullptr};                 // kLstm only
   torch::nn::Sequential mlp{nullptr};
   at::Tensor prompt_embeddings;  // [P,D] (folded)
 

@@ -42,14 +42,14 @@ void PrefixTuningOptions::validate() const {
     throw InputError("prefix init_range must be > 0, got " + std::to_string(init_range));
 }
 
-PrefixEncoderImpl::PrefixEncoderImpl(int64_t num_tokens, int64_t dim, int64_t num_layers, int64_t hidden_width,
-                                     double init_range, int64_t seed)
+PrefixEncoderImpl::PrefixEncoderImpl(int64_t num_tokens, int64_t dim, int64_t num_layers,
+                                     int64_t hidden_width, double init_range, int64_t seed)
     : dim_(dim) {
   hidden = register_module("hidden", torch::nn::Linear(dim, hidden_width));
   out = register_module("out", torch::nn::Linear(hidden_width, 2 * num_layers * dim));
   seeded_init(*this, seed + 1);
-  embedding = register_parameter("embedding",
-                                 init_uniform(num_tokens, dim, init_range, static_cast<uint64_t>(seed), at::kCPU));
+  embedding = register_parameter(
+      "embedding", init_uniform(num_tokens, dim, init_range, static_cast<uint64_t>(seed), at::kCPU));
 }
 
 std::pair<at::Tensor, at::Tensor> PrefixEncoderImpl::layer(int64_t i) const {
@@ -102,8 +102,8 @@ PrefixTuningImpl::PrefixTuningImpl(std::string name, PrefixTuningOptions options
   check_slot_context(ctx, this->name());
   const int64_t P = options_.num_tokens, D = ctx.hidden_size, L = ctx.num_layers;
   if (options_.reparam == PrefixReparam::kMlp)
-    encoder_ = register_module("encoder", PrefixEncoder(P, D, L, options_.encoder_hidden, options_.init_range,
-                                                        options_.seed));
+    encoder_ = register_module(
+        "encoder", PrefixEncoder(P, D, L, options_.encoder_hidden, options_.init_range, options_.seed));
   for (int64_t i = 0; i < L; ++i) {
     const std::string slot = core::kv_slot(ctx.modality, i);
     std::shared_ptr<PrefixLayerImpl> layer;

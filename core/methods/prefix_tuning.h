@@ -6,10 +6,10 @@
 // artifact stores its output, the plain per-layer keys/values (as PEFT does), named like PromptSet's state
 // dict ("text_kv_3.key.prompt_embeddings"), so core/peft_convert exports it as PREFIX_TUNING.
 #include <ATen/core/Tensor.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -25,12 +25,12 @@ namespace softprompt::core::methods {
 enum class PrefixReparam { kNone, kMlp };
 
 struct PrefixTuningOptions {
-  int64_t num_tokens = 20;                     // P
+  int64_t num_tokens = 20;  // P
   PrefixReparam reparam = PrefixReparam::kNone;
-  int64_t encoder_hidden = 512;                // kMlp: the MLP's hidden width (Li & Liang: 512)
-  double init_range = 0.5;                     // U(-range, range) for the keys/values or the MLP's input
+  int64_t encoder_hidden = 512;  // kMlp: the MLP's hidden width (Li & Liang: 512)
+  double init_range = 0.5;       // U(-range, range) for the keys/values or the MLP's input
   int64_t seed = 0;
-  void validate() const;                       // InputError naming the bad value
+  void validate() const;  // InputError naming the bad value
 };
 
 // Li & Liang's reparameterization: embedding [P,D] -> Linear(D,H) -> tanh -> Linear(H, 2*L*D).
@@ -75,7 +75,7 @@ class PrefixTuningImpl : public MethodImpl {
   PrefixTuningImpl(std::string name, PrefixTuningOptions options, const MethodContext& ctx);
   nlohmann::json options_json() const override;
   std::vector<std::string> slots() const override { return slots_; }
-  io::TensorMap export_tensors() const override;      // folded: "<m>_kv_<i>.{key,value}.prompt_embeddings"
+  io::TensorMap export_tensors() const override;  // folded: "<m>_kv_<i>.{key,value}.prompt_embeddings"
   void load_tensors(const io::TensorMap& tensors) override;  // folds first
   bool folded() const { return !encoder_; }
   void fold();

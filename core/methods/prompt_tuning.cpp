@@ -19,14 +19,20 @@ config::Schema<PromptTuningOptions> schema() {
   const SoftPromptOptions d;
   using O = PromptTuningOptions;
   config::Schema<O> s;
-  s.add("num_tokens", [](O& o) -> auto& { return o.prompt.num_tokens; }, d.num_tokens, "prompt length P")
-      .add_enum("init", [](O& o) -> auto& { return o.prompt.init; }, d.init, kInits,
-                "random | vocab | text | labels (Lester et al. 2021)")
-      .add("init_range", [](O& o) -> auto& { return o.prompt.init_range; }, d.init_range, "random: U(-r, r)")
-      .add("vocab_top_n", [](O& o) -> auto& { return o.prompt.vocab_top_n; }, d.vocab_top_n,
-           "vocab/labels: sample among the first N ids (0 = all)")
-      .add("init_text", [](O& o) -> auto& { return o.prompt.init_text; }, d.init_text, "text: the init text")
-      .add("seed", [](O& o) -> auto& { return o.prompt.seed; }, d.seed, "init seed")
+  s.add(
+       "num_tokens", [](O & o) -> auto& { return o.prompt.num_tokens; }, d.num_tokens, "prompt length P")
+      .add_enum(
+          "init", [](O & o) -> auto& { return o.prompt.init; }, d.init, kInits,
+          "random | vocab | text | labels (Lester et al. 2021)")
+      .add(
+          "init_range", [](O & o) -> auto& { return o.prompt.init_range; }, d.init_range, "random: U(-r, r)")
+      .add(
+          "vocab_top_n", [](O & o) -> auto& { return o.prompt.vocab_top_n; }, d.vocab_top_n,
+          "vocab/labels: sample among the first N ids (0 = all)")
+      .add(
+          "init_text", [](O & o) -> auto& { return o.prompt.init_text; }, d.init_text, "text: the init text")
+      .add(
+          "seed", [](O & o) -> auto& { return o.prompt.seed; }, d.seed, "init seed")
       .add("init_from", &O::init_from, "", "artifact whose prompt is the initial value (multitask transfer)");
   return s;
 }
@@ -45,7 +51,8 @@ at::Tensor prompt_from_artifact(const std::string& path, int64_t num_tokens, int
   for (const auto& [name, t] : a.tensors) {
     const std::string suffix = ".prompt_embeddings";
     const bool is_prompt = name.size() > suffix.size() &&
-                           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 && t.dim() == 2;
+                           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0 &&
+                           t.dim() == 2;
     if (!is_prompt || name.find("_kv_") != std::string::npos) continue;
     if (found.defined()) throw InputError("init_from " + path + ": the artifact holds several input prompts");
     found = t;
@@ -82,7 +89,8 @@ void PromptTuningImpl::share_with(const MethodContext& other) {
     throw InputError(name() + ": cannot share a prompt of width " + std::to_string(prompt_->dim()) +
                      " with a backbone of width " + std::to_string(other.hidden_size));
   const std::string slot = attach_input(other, prompt_);
-  if (slot != slot_) throw InputError(name() + ": shared prompt slot '" + slot + "' differs from '" + slot_ + "'");
+  if (slot != slot_)
+    throw InputError(name() + ": shared prompt slot '" + slot + "' differs from '" + slot_ + "'");
 }
 
 Method make_prompt_tuning(const std::string& name, const nlohmann::json& options, const MethodContext& ctx) {

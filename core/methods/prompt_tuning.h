@@ -18,9 +18,10 @@
 namespace softprompt::core::methods {
 
 struct PromptTuningOptions {
-  SoftPromptOptions prompt;  // num_tokens, init, init_range, vocab_top_n, init_text, seed (dim from the context)
-  std::string init_from;     // an artifact whose input prompt becomes the initial value (overrides init)
-  void validate() const;     // InputError naming the bad value
+  SoftPromptOptions
+      prompt;             // num_tokens, init, init_range, vocab_top_n, init_text, seed (dim from the context)
+  std::string init_from;  // an artifact whose input prompt becomes the initial value (overrides init)
+  void validate() const;  // InputError naming the bad value
 };
 
 class PromptTuningImpl : public MethodImpl {

@@ -1,6 +1,7 @@
 #pragma once
 // GPT-2's "Conv1D": a linear layer whose weight is stored [in, out] (y = x W + b), kept in that layout so
-// that the checkpoint's tensors load without a transpose. Hookable (core/layer_hooks.h) for LoRA and adapters.
+// that the checkpoint's tensors load without a transpose. Hookable (core/layer_hooks.h) for LoRA and
+// adapters.
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
