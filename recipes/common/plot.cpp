@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <opencv2/imgproc.hpp>
 
@@ -48,13 +50,15 @@ std::pair<double, double> data_range(const std::vector<Series>& series, bool x) 
   return {lo, hi};
 }
 
-void draw_axes(cv::Mat& img, const Frame& f, const std::string& x_label, const std::string& y_label) {
+// `x_tick` labels the x ticks (default: tick_label); a log axis shows 10^t.
+void draw_axes(cv::Mat& img, const Frame& f, const std::string& x_label, const std::string& y_label,
+               const std::function<std::string(double)>& x_tick = {}) {
   const double scale = 0.5;
   for (double t : f.x.ticks) {
     const int px = static_cast<int>(std::lround(f.to_px(t, f.y.lo).x));
     cv::line(img, {px, f.area.y}, {px, f.area.br().y}, kGrid, 1);
     cv::line(img, {px, f.area.br().y}, {px, f.area.br().y + 5}, kAxis, 1);
-    put_text(img, tick_label(t, f.x.step), {px, f.area.br().y + 10}, scale, kText, Align::kCenter,
+    put_text(img, x_tick ? x_tick(t) : tick_label(t, f.x.step), {px, f.area.br().y + 10}, scale, kText, Align::kCenter,
              Align::kStart);
   }
   int widest = 0;
@@ -135,24 +139,80 @@ void draw_legend(cv::Mat& img, const Frame& f, const std::vector<Series>& series
   }
 }
 
-}  // namespace
-
-void plot_curves(const std::string& path, const std::string& title, const std::vector<Series>& series,
-                 const std::string& x_label, const std::string& y_label, PlotSize size) {
-  check_series(path, series);
+void check_size(const std::string& path, PlotSize size) {
   if (size.width < 200 || size.height < 150)
     throw InputError("plot '" + path + "': size " + std::to_string(size.width) + "x" +
                      std::to_string(size.height) + " is too small");
-  cv::Mat img(size.height, size.width, CV_8UC3, kWhite);
+}
+
+// The frame for `x`, the series' y range and room for the tick labels and the title.
+Frame make_frame(const std::vector<Series>& series, Axis x, PlotSize size, const std::string& title) {
   Frame f;
-  const auto [x_lo, x_hi] = data_range(series, true);
   const auto [y_lo, y_hi] = data_range(series, false);
-  f.x = nice_axis(x_lo, x_hi, 8);
+  f.x = std::move(x);
   f.y = nice_axis(y_lo, y_hi, 6);
   int label_w = 0;
   for (double t : f.y.ticks) label_w = std::max(label_w, text_size(tick_label(t, f.y.step), 0.5).width);
   const int left = label_w + 50, top = title.empty() ? 24 : 58, right = 30, bottom = 72;
   f.area = cv::Rect(left, top, size.width - left - right, size.height - top - bottom);
+  return f;
+}
+
+// A decade axis over log10 values [lo, hi]: ticks at the integers, half a decade of room at the ends.
+Axis decade_axis(double lo, double hi) {
+  Axis a;
+  a.lo = std::floor(lo - 0.5);
+  a.hi = std::ceil(hi + 0.5);
+  a.step = 1;
+  for (double t = a.lo; t <= a.hi; t += 1) a.ticks.push_back(t);
+  return a;
+}
+
+}  // namespace
+
+void plot_scatter(const std::string& path, const std::string& title, const std::vector<Series>& series,
+                  const std::string& x_label, const std::string& y_label, bool log_x, PlotSize size) {
+  check_series(path, series);
+  check_size(path, size);
+  std::vector<Series> shown = series;  // x as drawn: log10(x) on a log axis
+  for (auto& s : shown) {
+    if (!s.labels.empty() && s.labels.size() != s.xs.size())
+      throw InputError("plot '" + path + "': series '" + s.name + "' has " + std::to_string(s.labels.size()) +
+                       " labels for " + std::to_string(s.xs.size()) + " points");
+    for (auto& x : s.xs) {
+      if (log_x && std::isfinite(x) && x <= 0)
+        throw InputError("plot '" + path + "': x = " + std::to_string(x) + " on a log axis (series '" + s.name + "')");
+      if (log_x) x = std::log10(x);
+    }
+  }
+  const auto [x_lo, x_hi] = data_range(shown, true);
+  Frame f = make_frame(shown, log_x ? decade_axis(x_lo, x_hi) : nice_axis(x_lo, x_hi, 8, 0.1), size, title);
+  f.y = nice_axis(f.y.lo, f.y.hi, 6, 0.08);  // room above and below the points for their labels
+  cv::Mat img(size.height, size.width, CV_8UC3, kWhite);
+  draw_axes(img, f, x_label, y_label, [&](double t) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", log_x ? std::pow(10.0, t) : t);
+    return std::string(buf);
+  });
+  for (size_t i = 0; i < shown.size(); ++i)
+    for (size_t k = 0; k < shown[i].xs.size(); ++k) {
+      if (!std::isfinite(shown[i].xs[k]) || !std::isfinite(shown[i].ys[k])) continue;
+      const cv::Point p = f.to_px(shown[i].xs[k], shown[i].ys[k]);
+      cv::circle(img, p, 6, kPalette[i % 10], cv::FILLED, cv::LINE_AA);
+      if (!shown[i].labels.empty())
+        put_text(img, shown[i].labels[k], p + cv::Point(9, -6), 0.45, kText, Align::kStart, Align::kEnd);
+    }
+  if (!title.empty()) put_text(img, title, {size.width / 2, 36}, 0.75, kText, Align::kCenter, Align::kEnd, 2);
+  save_png(path, img);
+}
+
+void plot_curves(const std::string& path, const std::string& title, const std::vector<Series>& series,
+                 const std::string& x_label, const std::string& y_label, PlotSize size) {
+  check_series(path, series);
+  check_size(path, size);
+  cv::Mat img(size.height, size.width, CV_8UC3, kWhite);
+  const auto [x_lo, x_hi] = data_range(series, true);
+  Frame f = make_frame(series, nice_axis(x_lo, x_hi, 8), size, title);
   draw_axes(img, f, x_label, y_label);
   for (size_t i = 0; i < series.size(); ++i) draw_series(img, f, series[i], kPalette[i % 10]);
   draw_legend(img, f, series);

@@ -15,6 +15,7 @@ struct Series {
   std::string name;        // legend entry
   std::vector<double> xs;  // same length as ys; non-finite points break the line
   std::vector<double> ys;
+  std::vector<std::string> labels;  // optional text beside each point (plot_scatter)
 };
 
 struct PlotSize {
@@ -26,6 +27,12 @@ struct PlotSize {
 // the series has a name.
 void plot_curves(const std::string& path, const std::string& title, const std::vector<Series>& series,
                  const std::string& x_label, const std::string& y_label, PlotSize size = {});
+
+// Points without lines (one color and legend entry per series), each with its label beside it. With `log_x`
+// the x axis is log10 with a tick per decade (every finite x must then be > 0, else InputError): e.g.
+// accuracy against the trainable share of a model, which spans 0.001 % to 100 %.
+void plot_scatter(const std::string& path, const std::string& title, const std::vector<Series>& series,
+                  const std::string& x_label, const std::string& y_label, bool log_x, PlotSize size = {});
 
 // `matrix`: [C, C] counts, row = true class, column = predicted class (core::confusion_matrix). Cells show
 // the count (and the row percentage when there is room); the color is the share of the true class, so small

@@ -33,7 +33,8 @@ int64_t PromptClassifierTask::train_size() const {
   return it == splits_.end() ? 0 : static_cast<int64_t>(it->second.size());
 }
 
-at::Tensor PromptClassifierTask::logits(const std::vector<std::string>& texts) {
+// texts -> [B,D]: the final hidden state at each row's read position (the one before {mask}).
+at::Tensor PromptClassifierTask::pooled(const std::vector<std::string>& texts) {
   std::vector<core::TemplateRow> rows;
   rows.reserve(texts.size());
   for (const auto& t : texts) rows.push_back({{"text", t}});
@@ -45,16 +46,41 @@ at::Tensor PromptClassifierTask::logits(const std::vector<std::string>& texts) {
   core::PlacedBatch on_device = placed;
   on_device.soft_index = placed.soft_index.to(device);
   const auto slots = prompts_->slots();
-  const bool has_text = std::find(slots.begin(), slots.end(), "text") != slots.end();
-  prompts_->begin_batch(at::Tensor(), has_text ? std::map<std::string, const core::PlacedBatch*>{{"text", &on_device}}
-                                               : std::map<std::string, const core::PlacedBatch*>{});
+  const auto& in = options_.input_slot;
+  const bool has_input = std::find(slots.begin(), slots.end(), in) != slots.end();
+  prompts_->begin_batch(at::Tensor(), has_input ? std::map<std::string, const core::PlacedBatch*>{{in, &on_device}}
+                                                : std::map<std::string, const core::PlacedBatch*>{});
   models::ForwardOptions fo;
   fo.position_ids = placed.position_ids.to(device);
   const auto out = model_->forward_slots(x, *prompts_, fo);
   const auto read = placed.read_position.to(device);
   const auto rows_idx = torch::arange(read.size(0), torch::TensorOptions().dtype(torch::kLong).device(device));
-  const auto hidden = out.last_hidden_state.index({rows_idx, read});  // [B,D]: only the read positions
-  return model_->lm_logits(hidden, label_ids_);                        // [B,K]: only the label words
+  return out.last_hidden_state.index({rows_idx, read});  // only the read positions
+}
+
+// texts -> [B,D] from the cache; the texts not seen yet run through the frozen backbone once.
+at::Tensor PromptClassifierTask::pooled_cached(const std::vector<std::string>& texts) {
+  std::vector<std::string> missing;
+  for (const auto& t : texts)
+    if (!feature_cache_.count(t) && std::find(missing.begin(), missing.end(), t) == missing.end())
+      missing.push_back(t);
+  if (!missing.empty()) {
+    torch::NoGradGuard no_grad;
+    const auto h = pooled(missing);
+    for (size_t i = 0; i < missing.size(); ++i) feature_cache_[missing[i]] = h[static_cast<int64_t>(i)];
+  }
+  std::vector<at::Tensor> rows;
+  rows.reserve(texts.size());
+  for (const auto& t : texts) rows.push_back(feature_cache_.at(t));
+  return torch::stack(rows);
+}
+
+at::Tensor PromptClassifierTask::logits(const std::vector<std::string>& texts) {
+  if (method_ && method_->head) {
+    const auto h = method_->frozen_features ? pooled_cached(texts) : pooled(texts);
+    return method_->head->forward(h);  // [B,D] -> [B,K]: the linear probe
+  }
+  return model_->lm_logits(pooled(texts), label_ids_);  // [B,K]: only the label words
 }
 
 core::trainer::StepOutput PromptClassifierTask::train_step(const std::vector<int64_t>& indices) {
@@ -97,7 +123,18 @@ core::trainer::EvalResult PromptClassifierTask::evaluate(const std::string& spli
   return {metrics, pred, labels};
 }
 
+void PromptClassifierTask::set_method(std::shared_ptr<MethodParts> method) {
+  method_ = std::move(method);
+  prompts_ = method_->prompts;
+  feature_cache_.clear();
+}
+
+void PromptClassifierTask::set_training(bool training) {
+  if (method_) method_->set_training(training);
+}
+
 core::io::TensorMap PromptClassifierTask::trainable_parameters() {
+  if (method_) return method_->trainable();
   core::io::TensorMap out;
   for (const auto& p : prompts_->named_parameters(/*recurse=*/true))
     if (p.value().requires_grad()) out[p.key()] = p.value();

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/placement.h"
@@ -15,6 +16,7 @@
 #include "core/template.h"
 #include "core/trainer/task.h"
 #include "models/backbone.h"
+#include "recipes/common/method_factory.h"
 
 namespace softprompt::recipes {
 
@@ -26,14 +28,16 @@ struct ClassifierExample {
 struct PromptClassifierOptions {
   std::string prompt_template;                  // must contain {mask}; may contain {soft:N}
   std::vector<int64_t> label_token_ids;         // [K] one vocabulary id per class (its label word)
+  std::string input_slot = "text";              // the input slot the template's {soft} fills (unit LM: "units")
   core::PlaceOptions place;                     // padding, max length, bos/eos, pad id (causal = true)
   int64_t eval_batch = 64;
 };
 
 class PromptClassifierTask : public core::trainer::Task {
  public:
-  // `model` is frozen; `prompts` holds the trainable prompt (its "text" slot set up as a template slot) or is
-  // empty for the zero-shot baseline. `tokenize` turns text into ids (the backbone's tokenizer).
+  // `model` is frozen; `prompts` holds the trainable prompt (its options.input_slot set up as a template slot,
+  // optionally key/value slots) or is empty for the zero-shot baseline. `tokenize` turns text into ids (the
+  // backbone's tokenizer).
   PromptClassifierTask(std::shared_ptr<models::LanguageModel> model, torch::nn::Module* model_module,
                        core::PromptSet prompts, core::Tokenize tokenize, PromptClassifierOptions options);
 
@@ -43,6 +47,12 @@ class PromptClassifierTask : public core::trainer::Task {
   // metrics: accuracy, macro_f1, loss; predictions and labels for the confusion matrix.
   core::trainer::EvalResult evaluate(const std::string& split) override;
   core::io::TensorMap trainable_parameters() override;
+  void set_training(bool training) override;
+
+  // Trains `method` (recipes/common/method_factory.h) instead of the constructor's prompt set: its prompts,
+  // and its head (linear probe) in place of the verbalizer. With frozen features (nothing before the head
+  // trains) the pooled hidden state of each distinct text is computed once and cached.
+  void set_method(std::shared_ptr<MethodParts> method);
 
   // Class logits [N,K] of texts (no grad), in batches.
   at::Tensor predict(const std::vector<std::string>& texts);
@@ -52,6 +62,8 @@ class PromptClassifierTask : public core::trainer::Task {
   const core::Template& prompt_template() const { return template_; }
 
  private:
+  at::Tensor pooled(const std::vector<std::string>& texts);         // [B,D] hidden state at the read position
+  at::Tensor pooled_cached(const std::vector<std::string>& texts);  // the same, from / into feature_cache_
   std::shared_ptr<models::LanguageModel> model_;
   torch::nn::Module* model_module_;
   core::PromptSet prompts_;
@@ -60,6 +72,8 @@ class PromptClassifierTask : public core::trainer::Task {
   core::Template template_;
   at::Tensor label_ids_;
   std::map<std::string, std::vector<ClassifierExample>> splits_;
+  std::shared_ptr<MethodParts> method_;
+  std::unordered_map<std::string, at::Tensor> feature_cache_;  // text -> [D], only with frozen features
 };
 
 }  // namespace softprompt::recipes

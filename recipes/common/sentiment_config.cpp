@@ -19,6 +19,7 @@ core::config::Schema<Config> schema() {
       .add("prompt.template", &Config::prompt_template, "{soft:20} {text} It was {mask}", "tuned prompt")
       .add("prompt.zero_shot_template", &Config::zero_shot_template, "{text} It was {mask}",
            "hand-written baseline prompt")
+      .add("prompt.zero_shot", &Config::zero_shot, true, "evaluate the hand-written prompt on test first")
       .add("prompt.init", &Config::init, "vocab", "random | vocab | text | labels")
       .add("prompt.init_range", &Config::init_range, 0.5, "random: U(-r, r)")
       .add("prompt.vocab_top_n", &Config::vocab_top_n, 2000, "vocab/labels: sample among the first N ids")
@@ -38,6 +39,7 @@ core::config::Schema<Config> schema() {
       .add("train.log_every", tr(&T::log_every), 10, "steps between log lines")
       .add("train.resume", tr(&T::resume), false, "continue each seed from its last checkpoint")
       .add("output.dir", &Config::output_dir, "runs/sentiment", "artifacts, metrics and plots");
+  add_method_options(s, [](Config& c) -> MethodConfig& { return c.method; });
   return s;
 }
 
@@ -49,6 +51,7 @@ Config read_config(const std::string& path, const std::vector<std::string>& over
   c.train.schedule = core::trainer::parse_schedule(c.schedule);
   c.train.metric = "accuracy";
   c.train.validate();
+  validate_method_config(c.method);
   return c;
 }
 

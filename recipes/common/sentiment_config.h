@@ -5,6 +5,7 @@
 
 #include "core/config/schema.h"
 #include "core/trainer/trainer_options.h"
+#include "recipes/common/method_config.h"
 
 namespace softprompt::recipes::sentiment {
 
@@ -17,6 +18,8 @@ struct Config {
   std::vector<std::string> label_words;         // one word per label (leading space: a word start)
   std::string prompt_template;                  // with {soft:N}: tuned prompt
   std::string zero_shot_template;               // hand-written prompt, no {soft}
+  bool zero_shot = true;                        // evaluate the hand-written prompt as a baseline
+  MethodConfig method;                          // what trains (prompt_tuning: the template's {soft:N})
   std::string init;                             // random | vocab | text | labels
   double init_range = 0.5;
   int64_t vocab_top_n = 0;

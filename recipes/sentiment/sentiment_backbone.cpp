@@ -108,32 +108,26 @@ std::vector<int64_t> label_token_ids(const Config& c, const Backbone& bb) {
 
 }  // namespace
 
-core::PromptSet make_prompt_set(const Config& c, const Backbone& bb, uint64_t seed) {
-  core::PromptSet ps;
-  const auto tmpl = core::Template::parse(c.prompt_template);
-  if (tmpl.num_soft() == 0) return ps;
-  core::methods::SoftPromptOptions o;
-  o.num_tokens = tmpl.num_soft();
-  o.dim = bb.model->hidden_size();
-  o.init = core::methods::parse_prompt_init(c.init);
-  o.init_range = c.init_range;
-  o.vocab_top_n = std::min<int64_t>(c.vocab_top_n, bb.model->vocab_size());
-  o.init_text = c.init_text;
-  o.seed = seed;
-  core::methods::PromptInitInputs in;
-  in.embedding = bb.model->wte->weight.detach();
-  if (!c.init_text.empty()) in.text_ids = bb.tokenizer->encode(c.init_text);
-  for (auto id : label_token_ids(c, bb)) in.label_ids.push_back({id});
-  ps->add_template_slot("text", core::methods::SoftPrompt(o, in).ptr());
-  return ps;
-}
-
-void load_prompt_tensors(core::PromptSetImpl& prompts, const core::io::TensorMap& tensors, const std::string& source) {
-  models::weights::load_strict(prompts, tensors, source);
+std::shared_ptr<MethodParts> make_method(const Config& c, Backbone& bb, uint64_t seed) {
+  MethodTarget t;
+  t.backbone = bb.model.ptr();
+  t.api = bb.model.ptr().get();
+  t.modality = "text";
+  t.num_classes = static_cast<int64_t>(c.labels.size());
+  t.num_input_tokens = core::Template::parse(c.prompt_template).num_soft();
+  t.init_inputs.embedding = bb.model->wte->weight.detach();
+  if (!c.init_text.empty()) t.init_inputs.text_ids = bb.tokenizer->encode(c.init_text);
+  for (auto id : label_token_ids(c, bb)) t.init_inputs.label_ids.push_back({id});
+  t.prompt_init = {{"init", c.init}, {"init_range", c.init_range},
+                   {"vocab_top_n", std::min<int64_t>(c.vocab_top_n, bb.model->vocab_size())},
+                   {"init_text", c.init_text}};
+  t.seed = static_cast<int64_t>(seed);
+  return std::make_shared<MethodParts>(attach_method(c.method, t));
 }
 
 std::unique_ptr<PromptClassifierTask> make_task(const Config& c, const Backbone& bb, const Data& data,
-                                                core::PromptSet prompts, const std::string& prompt_template) {
+                                                std::shared_ptr<MethodParts> method,
+                                                const std::string& prompt_template) {
   PromptClassifierOptions o;
   o.prompt_template = prompt_template;
   o.label_token_ids = label_token_ids(c, bb);
@@ -145,8 +139,9 @@ std::unique_ptr<PromptClassifierTask> make_task(const Config& c, const Backbone&
   o.place.truncate_field = "text";
   auto tok = bb.tokenizer;
   auto task = std::make_unique<PromptClassifierTask>(
-      bb.model.ptr(), bb.model.ptr().get(), std::move(prompts),
+      bb.model.ptr(), bb.model.ptr().get(), core::PromptSet(),
       [tok](const std::string& s) { return tok->encode(s); }, o);
+  if (method) task->set_method(std::move(method));
   task->set_split("train", data.train);
   task->set_split("dev", data.dev);
   task->set_split("test", data.test);

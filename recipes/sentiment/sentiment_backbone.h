@@ -9,6 +9,7 @@
 #include "core/prompt_set.h"
 #include "modalities/text/tokenizer.h"
 #include "models/gpt2/model.h"
+#include "recipes/common/method_factory.h"
 #include "recipes/common/prompt_classifier.h"
 #include "recipes/common/sentiment_config.h"
 
@@ -30,10 +31,12 @@ struct Data {
 // UCI sentiment splits from data.dir, or the CSV/JSONL files. A label outside data.labels is an InputError.
 Data load_data(const Config& c);
 
-// The trainable prompt for c.prompt_template (empty when it has no {soft}).
-core::PromptSet make_prompt_set(const Config& c, const Backbone& bb, uint64_t seed);
-void load_prompt_tensors(core::PromptSetImpl& prompts, const core::io::TensorMap& tensors, const std::string& source);
+// c.method attached to bb (prompt_tuning: a soft prompt for the template's {soft:N}, initialised by
+// prompt.init). full_ft, LoRA and adapters change bb itself: use a freshly loaded backbone per run.
+std::shared_ptr<MethodParts> make_method(const Config& c, Backbone& bb, uint64_t seed);
+// The classifier for `prompt_template` training `method`; no method = the frozen zero-shot classifier.
 std::unique_ptr<PromptClassifierTask> make_task(const Config& c, const Backbone& bb, const Data& data,
-                                                core::PromptSet prompts, const std::string& prompt_template);
+                                                std::shared_ptr<MethodParts> method,
+                                                const std::string& prompt_template);
 
 }  // namespace softprompt::recipes::sentiment

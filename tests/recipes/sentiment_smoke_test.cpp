@@ -2,62 +2,27 @@
 // width 16) and a handful of sentences: training, the artifact, --predict, and every bad input the recipe
 // must turn into one error line, a non-zero exit and no partial artifact.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <torch/torch.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "models/gpt2/saver.h"
-#include "recipes/common/lm_pretraining.h"
+#include "tests/recipes/recipe_test_util.h"
 
 namespace fs = std::filesystem;
 using namespace softprompt;
+using test::count_lines_with;
+using test::run;
 
 namespace {
-
-struct RunResult {
-  int code;
-  std::string out;
-};
-
-RunResult run(const std::string& cmd) {
-  std::array<char, 4096> buf{};
-  std::string out;
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  while (p && fgets(buf.data(), buf.size(), p)) out += buf.data();
-  const int status = p ? pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
 
 class SentimentSmoke : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     root_ = fs::temp_directory_path() / ("softprompt_sentiment_" + std::to_string(::getpid()));
     fs::create_directories(root_);
-    torch::manual_seed(0);
-    models::gpt2::Config c;
-    c.n_embd = 16;
-    c.n_layer = 1;
-    c.n_head = 2;
-    c.n_positions = 64;
-    models::gpt2::Model m(c);
-    recipes::init_gpt2_weights(*m);
-    const std::string bb = (root_ / "backbone").string();
-    models::gpt2::save_pretrained(*m, bb);
-    for (const char* f : {"encoder.json", "vocab.bpe"})
-      fs::copy_file(fs::path(SOFTPROMPT_SOURCE_DIR) / "assets/tokenizers/gpt2" / f, fs::path(bb) / f);
-    std::ofstream d(root_ / "data.jsonl");
-    const char* pos[] = {"A wonderful film.", "I loved it.", "Great food and friendly staff.", "Works perfectly.",
-                         "Best purchase ever.", "Really enjoyable.", "Superb acting.", "Very happy with it."};
-    const char* neg[] = {"A terrible film.", "I hated it.", "Cold food and rude staff.", "Broke after a day.",
-                         "Worst purchase ever.", "Really boring.", "Awful acting.", "Very unhappy with it."};
-    for (int i = 0; i < 8; ++i)
-      d << nlohmann::json{{"text", pos[i]}, {"label", "positive"}}.dump() << "\n"
-        << nlohmann::json{{"text", neg[i]}, {"label", "negative"}}.dump() << "\n";
+    test::write_tiny_text_lm(root_ / "backbone");
+    test::write_tiny_sentiment(root_ / "data.jsonl");
   }
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
@@ -68,12 +33,6 @@ class SentimentSmoke : public ::testing::Test {
   }
   static inline fs::path root_;
 };
-
-int count_lines_with(const std::string& s, const std::string& needle) {
-  int n = 0;
-  for (size_t at = s.find(needle); at != std::string::npos; at = s.find(needle, at + 1)) ++n;
-  return n;
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "core/trainer/trainer_options.h"
 #include "recipes/common/image_classification_config.h"
 #include "recipes/common/pretrain_clip_config.h"
+#include "recipes/common/compare_config.h"
 #include "recipes/common/pretrain_lm_config.h"
 #include "recipes/common/sentiment_config.h"
 
@@ -28,6 +29,10 @@ TEST(ShippedConfigs, EveryConfigParses) {
         EXPECT_NO_THROW(core::trainer::parse_optimizer(c.optimizer));
         EXPECT_NO_THROW(core::trainer::parse_schedule(c.schedule));
         EXPECT_EQ(c.labels.size(), c.label_words.size());
+      } else if (name == "compare") {
+        core::config::check_shipped_config(recipes::compare::schema(), path, root.string(), "compare");
+        const auto c = recipes::compare::read_config(path, {});  // tasks and methods parse, names exist
+        for (const auto& t : c.tasks) EXPECT_TRUE(fs::exists(root / t.config)) << t.config;
       } else if (name == "pretrain_lm") {
         const auto c = core::config::check_shipped_config(recipes::pretrain_lm::schema(), path, root.string(), "pretrain_lm");
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
