@@ -43,6 +43,9 @@ void Config::validate() const {
   if (!kActivations.count(activation))
     throw InputError("gpt2 config: unsupported activation_function '" + activation + "'");
   if (!(layer_norm_epsilon > 0)) throw InputError("gpt2 config: layer_norm_epsilon must be positive");
+  if (modality.empty() || modality.find('.') != std::string::npos)
+    throw InputError("gpt2 config: modality (the slot prefix) must be a non-empty name without '.', got '" +
+                     modality + "'");
 }
 
 Config gpt2_small() { return sized("gpt2", 768, 12, 12); }

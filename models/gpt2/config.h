@@ -24,6 +24,9 @@ struct Config {
   bool tie_word_embeddings = true;               // LM head = wte (no lm_head.weight in the checkpoint)
   int64_t bos_token_id = 50256;
   int64_t eos_token_id = 50256;
+  // Prefix of the slot names ("text", "text.layer.i", "text.kv.i"): the unit LM, a GPT-2 over acoustic units,
+  // uses "units". Not part of HF's config.json; the family's loader sets it.
+  std::string modality = "text";
 
   int64_t head_dim() const { return n_embd / n_head; }
   int64_t inner_dim() const { return n_inner > 0 ? n_inner : 4 * n_embd; }

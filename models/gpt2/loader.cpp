@@ -34,6 +34,10 @@ void load_hf_weights(ModelImpl& model, const core::io::TensorMap& tensors, const
 }
 
 Model load_pretrained(const std::string& dir, const LoadOptions& options) {
+  return load_pretrained(dir, from_hf_json(weights::read_hf_config(dir), dir + "/config.json"), options);
+}
+
+Model load_pretrained(const std::string& dir, const Config& config, const LoadOptions& options) {
   const auto dtype = options.dtype;
   if (dtype != at::kFloat && dtype != at::kBFloat16 && dtype != at::kHalf && dtype != at::kDouble)
     throw InputError(std::string("gpt2: unsupported weight dtype ") + c10::toString(dtype) +
@@ -43,7 +47,7 @@ Model load_pretrained(const std::string& dir, const LoadOptions& options) {
         "gpt2: float16 weights need a CUDA device (LibTorch has no CPU float16 LayerNorm/matmul kernels); "
         "use bfloat16 or float32 on CPU");
   const weights::HfCheckpoint checkpoint = weights::read_hf_checkpoint(dir);
-  Model model(from_hf_json(checkpoint.config, dir + "/config.json"));
+  Model model(config);
   model->to(options.device, dtype);
   const std::string source = checkpoint.weight_files.size() == 1 ? checkpoint.weight_files[0] : dir;
   load_hf_weights(*model, checkpoint.tensors, source);

@@ -34,5 +34,7 @@ void load_hf_weights(ModelImpl& model, const core::io::TensorMap& tensors, const
 
 // config.json (model_type gpt2) + weights of `dir` -> a ready model on options.device in options.dtype.
 Model load_pretrained(const std::string& dir, const LoadOptions& options = {});
+// The same with the config already read (a family built on GPT-2, e.g. the unit LM, reads its own fields).
+Model load_pretrained(const std::string& dir, const Config& config, const LoadOptions& options = {});
 
 }  // namespace softprompt::models::gpt2

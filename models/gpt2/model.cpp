@@ -10,8 +10,6 @@
 namespace softprompt::models::gpt2 {
 namespace {
 
-const char* kModality = "text";
-
 // Checks that integer indices lie in [0, limit): a bad id gets a clear message instead of an index error
 // (or, on CUDA, a device-side assert).
 void check_index_range(const at::Tensor& ids, int64_t limit, const char* what) {
@@ -67,7 +65,7 @@ BackboneOutput ModelImpl::forward_slots(core::SlotInput x, core::PromptInjector&
               config_.n_embd, "], got ", x.embeds.sizes());
   const auto device = wte->weight.device();
   if (!x.mask.defined()) x.mask = torch::ones({x.embeds.size(0), x.embeds.size(1)}, torch::kLong);
-  x = prompts.at_slot(core::input_slot(kModality), std::move(x));  // [B,T,D] -> [B,T',D]
+  x = prompts.at_slot(core::input_slot(config_.modality), std::move(x));  // [B,T,D] -> [B,T',D]
   TORCH_CHECK(x.embeds.dim() == 3 && x.mask.sizes() == x.embeds.sizes().slice(0, 2),
               "gpt2: input slot returned embeddings ", x.embeds.sizes(), " with mask ", x.mask.sizes());
   const int64_t batch = x.embeds.size(0);
@@ -76,11 +74,11 @@ BackboneOutput ModelImpl::forward_slots(core::SlotInput x, core::PromptInjector&
   BackboneOutput out;
   at::Tensor bias, bias_mask;  // the additive mask is rebuilt only when the mask or a prefix changes
   for (int64_t i = 0; i < config_.n_layer; ++i) {
-    core::SlotInput layer_in = prompts.at_slot(core::layer_slot(kModality, i), {hidden, mask});
+    core::SlotInput layer_in = prompts.at_slot(core::layer_slot(config_.modality, i), {hidden, mask});
     hidden = layer_in.embeds;
     mask = layer_in.mask.to(device, torch::kLong);
     if (options.output_hidden_states) out.hidden_states.push_back(hidden);
-    std::optional<core::KV> prefix = prompts.kv_at(core::kv_slot(kModality, i), batch);
+    std::optional<core::KV> prefix = prompts.kv_at(core::kv_slot(config_.modality, i), batch);
     if (prefix) {
       if (!prefix->mask.defined()) prefix->mask = torch::ones({batch, prefix->key.size(1)}, torch::kLong);
       bias = attention_bias(mask, prefix->mask.to(device));
@@ -105,9 +103,9 @@ BackboneOutput ModelImpl::forward(const at::Tensor& ids, const at::Tensor& mask,
 }
 
 std::vector<std::string> ModelImpl::slots() const {
-  std::vector<std::string> out{core::input_slot(kModality)};
-  for (int64_t i = 0; i < config_.n_layer; ++i) out.push_back(core::layer_slot(kModality, i));
-  for (int64_t i = 0; i < config_.n_layer; ++i) out.push_back(core::kv_slot(kModality, i));
+  std::vector<std::string> out{core::input_slot(config_.modality)};
+  for (int64_t i = 0; i < config_.n_layer; ++i) out.push_back(core::layer_slot(config_.modality, i));
+  for (int64_t i = 0; i < config_.n_layer; ++i) out.push_back(core::kv_slot(config_.modality, i));
   return out;
 }
 

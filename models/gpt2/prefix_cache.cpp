@@ -12,12 +12,13 @@ PrefixCache::PrefixCache(ModelImpl& model, const at::Tensor& prompt_embeds) {
   torch::NoGradGuard no_grad;
   const at::Tensor prompt = prompt_embeds.dim() == 2 ? prompt_embeds.unsqueeze(0) : prompt_embeds;
   length_ = prompt.size(1);
+  modality_ = model.config().modality;
   layers_ = model.prefix_key_values(prompt.detach());
 }
 
 std::optional<core::KV> PrefixCache::kv_at(const std::string& slot, int64_t batch) {
   const core::SlotName name = core::parse_slot(slot);
-  if (name.kind != core::SlotKind::kKeyValue || name.modality != "text" || name.layer < 0 ||
+  if (name.kind != core::SlotKind::kKeyValue || name.modality != modality_ || name.layer < 0 ||
       name.layer >= static_cast<int64_t>(layers_.size()))
     return std::nullopt;
   const core::KV& kv = layers_[name.layer];

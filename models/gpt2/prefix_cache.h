@@ -25,7 +25,7 @@ class PrefixCache final : public core::PromptInjector {
   PrefixCache(ModelImpl& model, const at::Tensor& prompt_embeds);
 
   core::SlotInput at_slot(const std::string&, core::SlotInput x) override { return x; }
-  // "text.kv.i" -> the cached key/value [batch,P,D] (a broadcast view, no copy) and mask ones [batch,P].
+  // "<modality>.kv.i" ("text.kv.i"; "units.kv.i" on the unit LM) -> the cached key/value [batch,P,D] (a broadcast view, no copy) and mask ones [batch,P].
   std::optional<core::KV> kv_at(const std::string& slot, int64_t batch) override;
 
   int64_t length() const { return length_; }
@@ -35,6 +35,7 @@ class PrefixCache final : public core::PromptInjector {
  private:
   std::vector<core::KV> layers_;  // key/value [1,P,D]
   int64_t length_ = 0;
+  std::string modality_;  // the model's slot prefix
 };
 
 }  // namespace softprompt::models::gpt2

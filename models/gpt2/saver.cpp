@@ -31,6 +31,10 @@ nlohmann::json to_hf_json(const Config& c) {
 }
 
 void save_pretrained(ModelImpl& model, const std::string& dir) {
+  save_pretrained(model, dir, nlohmann::json::object());
+}
+
+void save_pretrained(ModelImpl& model, const std::string& dir, const nlohmann::json& extra_config) {
   std::filesystem::create_directories(dir);
   core::io::TensorMap out;
   for (const auto& [name, t] : weights::state_dict(model)) {
@@ -38,7 +42,9 @@ void save_pretrained(ModelImpl& model, const std::string& dir) {
     out[head ? name : "transformer." + name] = t.detach().to(at::kCPU, at::kFloat).contiguous();
   }
   core::io::save_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  core::io::write_file_atomically(dir + "/config.json", to_hf_json(model.config()).dump(2) + "\n");
+  nlohmann::json config = to_hf_json(model.config());
+  config.update(extra_config);
+  core::io::write_file_atomically(dir + "/config.json", config.dump(2) + "\n");
 }
 
 }  // namespace softprompt::models::gpt2

@@ -15,5 +15,8 @@ nlohmann::json to_hf_json(const Config& config);
 
 // Writes <dir>/config.json and <dir>/model.safetensors (float32, atomically each; `dir` is created).
 void save_pretrained(ModelImpl& model, const std::string& dir);
+// The same with `extra_config` (a JSON object) merged into config.json: the fields of a family built on
+// GPT-2 (the unit LM's num_units, ...).
+void save_pretrained(ModelImpl& model, const std::string& dir, const nlohmann::json& extra_config);
 
 }  // namespace softprompt::models::gpt2
