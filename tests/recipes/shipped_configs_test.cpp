@@ -10,6 +10,7 @@
 #include "recipes/common/pretrain_clip_config.h"
 #include "recipes/common/compare_config.h"
 #include "recipes/common/pretrain_lm_config.h"
+#include "recipes/common/pretrain_unit_lm_config.h"
 #include "recipes/common/sentiment_config.h"
 
 namespace fs = std::filesystem;
@@ -36,6 +37,11 @@ TEST(ShippedConfigs, EveryConfigParses) {
       } else if (name == "pretrain_lm") {
         const auto c = core::config::check_shipped_config(recipes::pretrain_lm::schema(), path, root.string(), "pretrain_lm");
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
+      } else if (name == "pretrain_unit_lm") {
+        const auto c = core::config::check_shipped_config(recipes::pretrain_unit_lm::schema(), path, root.string(),
+                                                          "pretrain_unit_lm");
+        EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
+        EXPECT_NO_THROW(c.units.validate());
       } else if (name == "pretrain_clip") {
         const auto c = core::config::check_shipped_config(recipes::pretrain_clip::schema(), path, root.string(), name);
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
