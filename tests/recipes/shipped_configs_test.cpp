@@ -6,12 +6,13 @@
 
 #include "core/config/shipped_config.h"
 #include "core/trainer/trainer_options.h"
+#include "recipes/common/compare_config.h"
 #include "recipes/common/image_classification_config.h"
 #include "recipes/common/pretrain_clip_config.h"
-#include "recipes/common/compare_config.h"
 #include "recipes/common/pretrain_lm_config.h"
 #include "recipes/common/pretrain_unit_lm_config.h"
 #include "recipes/common/sentiment_config.h"
+#include "recipes/common/speech_classifier_config.h"
 
 namespace fs = std::filesystem;
 using namespace softprompt;
@@ -42,6 +43,13 @@ TEST(ShippedConfigs, EveryConfigParses) {
                                                           "pretrain_unit_lm");
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
         EXPECT_NO_THROW(c.units.validate());
+      } else if (name == "keyword_spotting" || name == "intent_classification") {
+        namespace sc = recipes::speech_classifier;
+        const auto corpus =
+            name == "keyword_spotting" ? sc::Corpus::kSpeechCommands : sc::Corpus::kFluentSpeechCommands;
+        const auto c = core::config::check_shipped_config(sc::schema(corpus), path, root.string(), name);
+        EXPECT_NO_THROW(core::trainer::parse_optimizer(c.optimizer));
+        EXPECT_EQ(c.seeds.size(), 3u);
       } else if (name == "pretrain_clip") {
         const auto c = core::config::check_shipped_config(recipes::pretrain_clip::schema(), path, root.string(), name);
         EXPECT_GT(c.train.max_steps, c.train.warmup_steps);
