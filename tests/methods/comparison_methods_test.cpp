@@ -15,6 +15,7 @@
 #include "models/gpt2/model.h"
 #include "models/weights/strict_loader.h"
 #include "tests/core/temp_dir.h"
+#include "tests/methods/methods_test_util.h"
 
 using namespace softprompt;
 using core::methods::InputPlacement;
@@ -26,28 +27,8 @@ namespace {
 
 constexpr int64_t kDim = 32, kLayers = 2, kBatch = 3, kLen = 5;
 
-models::gpt2::Model tiny_gpt2() {
-  torch::manual_seed(0);
-  models::gpt2::Config c;
-  c.vocab_size = 40;
-  c.n_positions = 32;
-  c.n_embd = kDim;
-  c.n_layer = kLayers;
-  c.n_head = 2;
-  models::gpt2::Model m(c);
-  models::weights::freeze(*m);
-  return m;
-}
-
-MethodContext context(models::gpt2::Model& model) {
-  MethodContext ctx;
-  ctx.backbone = model.get();
-  ctx.prompts = core::PromptSet();
-  ctx.hidden_size = model->hidden_size();
-  ctx.num_layers = model->num_layers();
-  ctx.input = InputPlacement::kInsert;  // no template: the prompt goes before the first real token
-  return ctx;
-}
+models::gpt2::Model tiny_gpt2() { return tests::gpt2(kDim, kLayers); }
+using tests::context;
 
 struct Batch {
   torch::Tensor ids, mask;

@@ -15,6 +15,7 @@
 #include "models/gpt2/model.h"
 #include "models/weights/strict_loader.h"
 #include "tests/core/temp_dir.h"
+#include "tests/methods/methods_test_util.h"
 
 using namespace softprompt;
 using core::methods::InputPlacement;
@@ -24,28 +25,8 @@ using nlohmann::json;
 
 namespace {
 
-models::gpt2::Model gpt2(int64_t dim, int64_t layers, int64_t vocab = 40, int64_t positions = 32) {
-  torch::manual_seed(0);
-  models::gpt2::Config c;
-  c.vocab_size = vocab;
-  c.n_positions = positions;
-  c.n_embd = dim;
-  c.n_layer = layers;
-  c.n_head = 2;
-  models::gpt2::Model m(c);
-  models::weights::freeze(*m);
-  return m;
-}
-
-MethodContext context(models::gpt2::Model& model) {
-  MethodContext ctx;
-  ctx.backbone = model.get();
-  ctx.prompts = core::PromptSet();
-  ctx.hidden_size = model->hidden_size();
-  ctx.num_layers = model->num_layers();
-  ctx.input = InputPlacement::kInsert;
-  return ctx;
-}
+using tests::context;
+using tests::gpt2;
 
 torch::Tensor run(models::gpt2::Model& model, MethodContext& ctx, const torch::Tensor& ids) {
   ctx.prompts->begin_batch({});
