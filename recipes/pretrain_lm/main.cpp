@@ -23,6 +23,7 @@
 #include "recipes/common/pretrain_lm_config.h"
 #include "recipes/common/lm_pretraining.h"
 #include "recipes/common/recipe_main.h"
+#include "recipes/common/starter_cache.h"
 #include "recipes/common/text_data.h"
 
 namespace fs = std::filesystem;
@@ -68,13 +69,10 @@ int run(const recipes::RecipeArgs& args) {
                                       : s.read_file(args.config_path, overrides);
   const std::string out = c.output_dir.empty() ? recipes::cache_dir() + "/starter/text_lm" : c.output_dir;
   const auto id = identity(s, c).dump();
-  if (!c.force && fs::exists(out + "/softprompt_pretrain.json")) {
-    const auto report = nlohmann::json::parse(core::io::read_file(out + "/softprompt_pretrain.json"), nullptr, false);
-    if (!report.is_discarded() && report.value("settings", "") == id) {
-      std::cout << "[pretrain_lm] reusing " << out << " (held-out perplexity "
-                << report.value("heldout_perplexity", 0.0) << ")\n";
-      return 0;
-    }
+  if (const auto report = c.force ? std::nullopt : recipes::reusable_pretrain_report(out, id)) {
+    std::cout << "[pretrain_lm] reusing " << out << " (held-out perplexity "
+              << report->value("heldout_perplexity", 0.0) << ")\n";
+    return 0;
   }
   const auto t0 = std::chrono::steady_clock::now();
   const Corpus corpus = build_corpus(c);
@@ -143,8 +141,7 @@ int run(const recipes::RecipeArgs& args) {
                             }()}};
   core::io::write_file_atomically(tmp + "/softprompt_pretrain.json", report.dump(2) + "\n");
   core::io::write_file_atomically(tmp + "/pretrain_config.yaml", s.to_yaml(c));
-  fs::remove_all(out);
-  fs::rename(tmp, out);  // the finished directory appears at once
+  recipes::publish_directory(tmp, out);  // the finished directory appears at once
   std::cout << "[pretrain_lm] saved " << out << ": held-out perplexity " << heldout << ", " << result.steps
             << " steps, " << static_cast<int>(secs) << " s\n";
   return 0;
