@@ -22,6 +22,7 @@
 #include "recipes/common/image_sources.h"
 #include "recipes/common/pretrain_clip_config.h"
 #include "recipes/common/recipe_main.h"
+#include "recipes/common/starter_cache.h"
 
 namespace fs = std::filesystem;
 using namespace softprompt;
@@ -98,12 +99,10 @@ models::clip::ClipConfig model_config(const Config& c, int64_t vocab, int64_t eo
 }
 
 bool reuse(const std::string& out, const std::string& id) {
-  if (!fs::exists(out + "/softprompt_pretrain.json")) return false;
-  const auto report =
-      nlohmann::json::parse(core::io::read_file(out + "/softprompt_pretrain.json"), nullptr, false);
-  if (report.is_discarded() || report.value("settings", "") != id) return false;
+  const auto report = recipes::reusable_pretrain_report(out, id);
+  if (!report) return false;
   std::cout << "[pretrain_clip] reusing " << out << " (held-out zero-shot accuracy "
-            << report.value("dev_zero_shot", nlohmann::json::object()).dump() << ")\n";
+            << report->value("dev_zero_shot", nlohmann::json::object()).dump() << ")\n";
   return true;
 }
 
@@ -157,8 +156,7 @@ int run(const recipes::RecipeArgs& args) {
                            {"seconds", secs},       {"parameters", params}};
   core::io::write_file_atomically(tmp + "/softprompt_pretrain.json", report.dump(2) + "\n");
   core::io::write_file_atomically(tmp + "/pretrain_config.yaml", s.to_yaml(c));
-  fs::remove_all(out);
-  fs::rename(tmp, out);  // the finished directory appears at once
+  recipes::publish_directory(tmp, out);  // the finished directory appears at once
   std::cout << "[pretrain_clip] saved " << out << ": held-out zero-shot " << nlohmann::json(dev).dump()
             << ", " << result.steps << " steps, " << static_cast<int>(secs) << " s\n";
   return 0;
